@@ -1,0 +1,73 @@
+"""Run `dbt build` (seed, run, test) on the work database, in process."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from csc.config import dbt_profiles_dir, dbt_project_dir, set_offline_env
+
+
+class BuildFailed(Exception):
+    """dbt build finished with errors or failing tests."""
+
+
+@dataclass
+class BuildResult:
+    nodes: int
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def dbt_invoke(args: list[str], work_db: Path):
+    """Invoke dbt with the project's profile pointed at `work_db`; return dbt's result."""
+    set_offline_env()
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
+
+    with _environment(CSC_BUILD_DB=str(work_db)):
+        try:
+            return dbtRunner().invoke(
+                [*args, "--project-dir", str(dbt_project_dir()),
+                 "--profiles-dir", str(dbt_profiles_dir()), "--quiet"]
+            )
+        finally:
+            # dbt-duckdb can keep its connection open; release the file for the next step.
+            DuckDBConnectionManager.close_all_connections()
+
+
+def run_dbt_build(work_db: Path, extra_args: list[str] | None = None) -> BuildResult:
+    """`dbt build` the whole project into `work_db`. Raises BuildFailed on any error."""
+    outcome = dbt_invoke(["build", *(extra_args or [])], work_db)
+    if outcome.exception is not None:
+        raise BuildFailed(f"dbt build could not run: {outcome.exception}")
+    failures = []
+    nodes = 0
+    for r in outcome.result or []:
+        nodes += 1
+        status = str(r.status)
+        if status in ("error", "fail", "runtime error"):
+            failures.append(f"{r.node.unique_id}: {status}: {r.message}")
+    if failures or not outcome.success:
+        raise BuildFailed("dbt build failed:\n  " + "\n  ".join(failures or ["(see dbt log)"]))
+    return BuildResult(nodes=nodes)

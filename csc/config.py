@@ -1,0 +1,82 @@
+"""One place for configuration: paths and environment variables.
+
+Every path the project uses is derived here. The repository root holds the dbt project,
+the Prefect flows and the GX project; the package finds it from its own location unless
+CSC_PROJECT_DIR says otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(os.environ.get("CSC_PROJECT_DIR", Path(__file__).resolve().parent.parent))
+DEFAULT_WAREHOUSE = Path("warehouse") / "csc.duckdb"
+DEFAULT_LANDING = Path("landing")
+DEFAULT_REPORTS = Path("reports")
+
+# Keep every tool offline and quiet about telemetry (no network here but package registries).
+OFFLINE_ENV = {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    # A flow run with no Prefect server starts a temporary one; on a cold machine its
+    # database migrations take longer than Prefect's default 20 s.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}
+
+
+def set_offline_env() -> None:
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+@dataclass(frozen=True)
+class WarehousePaths:
+    """The files of one warehouse.
+
+    published: what analysts and BI tools open; replaced atomically on success.
+    work:      the build database: raw history, meta, dbt's staging/intermediate/marts.
+               Never opened by users; keeps history between refreshes.
+    """
+
+    published: Path
+
+    @property
+    def directory(self) -> Path:
+        return self.published.parent
+
+    @property
+    def work(self) -> Path:
+        return self.directory / f"{self.published.stem}.work.duckdb"
+
+    @property
+    def staging_publish(self) -> Path:
+        """Where the next published file is written before the atomic rename."""
+        return self.directory / f".{self.published.stem}.publishing.duckdb"
+
+    @property
+    def gx_root(self) -> Path:
+        """Root of the Great Expectations project (GX writes it to <root>/gx/: stores,
+        validation results, Data Docs). Runtime state, kept beside the warehouse."""
+        return self.directory
+
+    @property
+    def quarantine(self) -> Path:
+        return self.directory / "quarantine"
+
+
+def warehouse_paths(warehouse: str | os.PathLike[str] | None = None) -> WarehousePaths:
+    """Resolve the published warehouse path: argument, then CSC_WAREHOUSE, then default."""
+    chosen = warehouse or os.environ.get("CSC_WAREHOUSE") or DEFAULT_WAREHOUSE
+    return WarehousePaths(published=Path(chosen).resolve())
+
+
+def dbt_project_dir() -> Path:
+    return PROJECT_DIR
+
+
+def dbt_profiles_dir() -> Path:
+    return PROJECT_DIR / "profiles"

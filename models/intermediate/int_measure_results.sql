@@ -1,0 +1,52 @@
+-- Every measure's counts on every extract it is computed on, one row per
+-- la_code x measure x period x as_at x breakdown. Each measure's logic lives in its own
+-- int_measure_counts__* model; this model only stacks them and adds the catalogue's
+-- unit, polarity and the value.
+with stacked as (
+    select * from {{ ref('int_measure_counts__contacts') }}
+),
+
+catalogue as (
+    select * from {{ ref('process_model_measures') }}
+),
+
+windows as (
+    select * from {{ ref('int_measure_windows') }}
+),
+
+computations as (
+    select * from {{ ref('int_period_computations') }}
+)
+
+select
+    stacked.la_code,
+    stacked.measure_id,
+    stacked.reporting_period,
+    windows.period_type,
+    windows.window_start,
+    windows.window_end,
+    stacked.as_at,
+    computations.is_latest,
+    computations.is_as_reported,
+    stacked.breakdown_by,
+    stacked.breakdown_value,
+    stacked.numerator,
+    stacked.denominator,
+    case
+        when catalogue.unit = 'count' then cast(stacked.numerator as double)
+        when catalogue.unit = 'percent' and stacked.denominator > 0
+            then round(100.0 * stacked.numerator / stacked.denominator, 1)
+        when catalogue.unit = 'rate_per_10k' and stacked.denominator > 0
+            then round(10000.0 * stacked.numerator / stacked.denominator, 1)
+    end as value,
+    catalogue.unit,
+    catalogue.polarity,
+    catalogue.tolerance
+from stacked
+inner join catalogue on catalogue.measure_id = stacked.measure_id
+inner join windows
+    on windows.measure_id = stacked.measure_id
+    and windows.reporting_period = stacked.reporting_period
+inner join computations
+    on computations.reporting_period = stacked.reporting_period
+    and computations.as_at = stacked.as_at

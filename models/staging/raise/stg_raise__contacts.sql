@@ -1,0 +1,28 @@
+-- Contacts: every version of every contact, typed. Filter on valid_from/valid_to (or use
+-- the as-at intermediate models) to see the data as it stood on an extract date.
+with source as (
+    select * from {{ source('raise', 'contacts') }}
+),
+
+renamed as (
+    select
+        -- ids
+        la_code,
+        contact_id,
+        person_id,
+        team_id,
+        worker_id,
+        -- dates
+        cast(contact_date as date) as contact_date,
+        cast(decision_date as date) as decision_date,
+        -- codes
+        contact_source as referrer,
+        contact_source_code,
+        outcome,
+        -- history
+        _valid_from as valid_from,
+        _valid_to as valid_to
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,21 @@
+from pathlib import Path
+
+from csc.config import warehouse_paths
+
+
+def test_warehouse_defaults_to_warehouse_csc_duckdb(monkeypatch):
+    monkeypatch.delenv("CSC_WAREHOUSE", raising=False)
+    assert warehouse_paths().published == (Path("warehouse") / "csc.duckdb").resolve()
+
+
+def test_environment_overrides_default_and_argument_overrides_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("CSC_WAREHOUSE", str(tmp_path / "env.duckdb"))
+    assert warehouse_paths().published == tmp_path / "env.duckdb"
+    assert warehouse_paths(tmp_path / "arg.duckdb").published == tmp_path / "arg.duckdb"
+
+
+def test_work_and_publishing_files_sit_beside_the_published_file(tmp_path):
+    paths = warehouse_paths(tmp_path / "csc.duckdb")
+    assert paths.work == tmp_path / "csc.work.duckdb"
+    assert paths.staging_publish.parent == tmp_path
+    assert paths.staging_publish != paths.published
