@@ -1,80 +1,23 @@
-"""`csc`: the command-line tool of the warehouse."""
+"""`csc`: the command-line tool of the warehouse. Each subcommand is a module in
+csc/commands/ with a `register(subparsers)` function."""
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
-from pathlib import Path
 
-from csc.config import PROJECT_DIR, set_offline_env, warehouse_paths
+from csc.commands import generate, refresh
+from csc.config import set_offline_env
 
-
-def _load_flow_module():
-    """The Prefect flows live in the repository's flows/ folder (Prefect entrypoints are
-    file paths), beside the dbt project they run."""
-    path = PROJECT_DIR / "flows" / "nightly_refresh.py"
-    spec = importlib.util.spec_from_file_location("csc_flows_nightly_refresh", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot find the nightly flow at {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def cmd_generate(args: argparse.Namespace) -> int:
-    from csc.generate import generate_demo
-
-    drops = generate_demo(Path(args.out), seed=args.seed)
-    for drop in drops:
-        print(f"wrote drop {drop}")
-    return 0
-
-
-def cmd_refresh(args: argparse.Namespace) -> int:
-    module = _load_flow_module()
-    paths = warehouse_paths(args.warehouse)
-    print(f"Refreshing {paths.published} from {args.landing} ...", flush=True)
-    try:
-        summary = module.nightly_refresh(landing=str(Path(args.landing).resolve()),
-                                         warehouse=str(paths.published))
-    except module.RefreshFailed as exc:
-        print(f"csc refresh: FAILED: {exc}", file=sys.stderr)
-        print(f"The published warehouse {paths.published} was not changed.", file=sys.stderr)
-        return 1
-    loaded = summary["loaded"]
-    print(f"Drops loaded: {len(loaded['drops'])} ({', '.join(loaded['drops']) or 'none new'}); "
-          f"rows read: {loaded['rows']}")
-    print(f"Validation: {summary['validation']['summary']}")
-    print(f"Data Docs: {summary['validation']['data_docs']}")
-    print(f"Published: {paths.published}")
-    print(f"Time: {sum(summary['seconds'].values()):.1f}s {summary['seconds']}")
-    return 0
+COMMANDS = [generate, refresh]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="csc", description="Children's social care process-model warehouse.")
     sub = parser.add_subparsers(dest="command", required=True)
-
-    gen = sub.add_parser("generate", help="write synthetic RAISE and CAF extract drops",
-                         description="Write synthetic extract drops in the extract-contract "
-                                     "layout. With no options: the calibrated "
-                                     "Stockton-on-Tees demo (LA 808).")
-    gen.add_argument("--out", default="landing",
-                     help="folder to write drops under (default: landing)")
-    gen.add_argument("--seed", type=int, default=2014, help="random seed (default: 2014)")
-    gen.set_defaults(func=cmd_generate)
-
-    ref = sub.add_parser("refresh", help="run the nightly flow once",
-                         description="Load every drop not yet loaded, build, validate and "
-                                     "publish. Exit 0 on success; otherwise non-zero and the "
-                                     "published warehouse is untouched.")
-    ref.add_argument("--landing", required=True, help="folder holding the extract drops")
-    ref.add_argument("--warehouse", default=None,
-                     help="published DuckDB file (default: $CSC_WAREHOUSE or warehouse/csc.duckdb)")
-    ref.set_defaults(func=cmd_refresh)
+    for command in COMMANDS:
+        command.register(sub)
     return parser
 
 

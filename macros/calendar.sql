@@ -24,3 +24,8 @@
     ({{ relation_alias }}.valid_from <= {{ as_at }}
      and ({{ relation_alias }}.valid_to is null or {{ relation_alias }}.valid_to > {{ as_at }}))
 {%- endmacro %}
+
+{#- Y/N flag as delivered -> boolean (empty -> NULL). -#}
+{% macro yes_no_flag(column) -%}
+    case {{ column }} when 'Y' then true when 'N' then false end
+{%- endmacro %}

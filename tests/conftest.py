@@ -37,6 +37,6 @@ def demo_landing(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def nightly_flow():
-    from csc.cli import _load_flow_module
+    from csc.commands.refresh import load_flow_module
 
-    return _load_flow_module()
+    return load_flow_module()

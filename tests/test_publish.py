@@ -25,7 +25,8 @@ def test_publish_copies_marts_tables_and_run_log_only(tmp_path):
         found = con.execute(
             "select schema_name || '.' || table_name from duckdb_tables() order by 1").fetchall()
         assert [r[0] for r in found] == tables
-        assert con.execute("select count(*) from duckdb_views() where not internal").fetchone()[0] == 0
+        views = con.execute("select count(*) from duckdb_views() where not internal").fetchone()
+        assert views[0] == 0
     assert not paths.staging_publish.exists()
 
 

@@ -1,5 +1,5 @@
--- Contacts: every version of every contact, typed. Filter on valid_from/valid_to (or use
--- the as-at intermediate models) to see the data as it stood on an extract date.
+-- RAISE contacts: every version of every record, typed. Filter with
+-- the in_force_at() macro to see the data as it stood on an extract date.
 with source as (
     select * from {{ source('raise', 'contacts') }}
 ),
@@ -16,7 +16,7 @@ renamed as (
         cast(contact_date as date) as contact_date,
         cast(decision_date as date) as decision_date,
         -- codes
-        contact_source as referrer,
+        contact_source,
         contact_source_code,
         outcome,
         -- history

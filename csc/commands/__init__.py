@@ -1,0 +1,1 @@
+"""One module per `csc` subcommand; each has `register(subparsers)` and its handler."""

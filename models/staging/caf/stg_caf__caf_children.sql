@@ -1,0 +1,25 @@
+-- CAF caf_children: every version of every record, typed. Filter with
+-- the in_force_at() macro to see the data as it stood on an extract date.
+with source as (
+    select * from {{ source('caf', 'caf_children') }}
+),
+
+renamed as (
+    select
+        -- ids
+        la_code,
+        caf_child_id,
+        raise_person_id,
+        -- dates
+        cast(date_of_birth as date) as date_of_birth,
+        -- attributes
+        forename,
+        surname,
+        postcode,
+        -- history
+        _valid_from as valid_from,
+        _valid_to as valid_to
+    from source
+)
+
+select * from renamed

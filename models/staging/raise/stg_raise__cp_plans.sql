@@ -1,0 +1,25 @@
+-- RAISE cp_plans: every version of every record, typed. Filter with
+-- the in_force_at() macro to see the data as it stood on an extract date.
+with source as (
+    select * from {{ source('raise', 'cp_plans') }}
+),
+
+renamed as (
+    select
+        -- ids
+        la_code,
+        cp_plan_id,
+        person_id,
+        -- dates
+        cast(start_date as date) as start_date,
+        cast(end_date as date) as end_date,
+        -- codes
+        initial_category,
+        latest_category,
+        -- history
+        _valid_from as valid_from,
+        _valid_to as valid_to
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,29 @@
+-- RAISE persons: every version of every record, typed. Filter with
+-- the in_force_at() macro to see the data as it stood on an extract date.
+with source as (
+    select * from {{ source('raise', 'persons') }}
+),
+
+renamed as (
+    select
+        -- ids
+        la_code,
+        person_id,
+        -- dates
+        cast(date_of_birth as date) as date_of_birth,
+        cast(date_of_death as date) as date_of_death,
+        -- codes
+        sex,
+        ethnicity,
+        -- attributes
+        forename,
+        surname,
+        postcode,
+        upn,
+        -- history
+        _valid_from as valid_from,
+        _valid_to as valid_to
+    from source
+)
+
+select * from renamed

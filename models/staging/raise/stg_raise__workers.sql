@@ -1,0 +1,23 @@
+-- RAISE workers: every version of every record, typed. Filter with
+-- the in_force_at() macro to see the data as it stood on an extract date.
+with source as (
+    select * from {{ source('raise', 'workers') }}
+),
+
+renamed as (
+    select
+        -- ids
+        la_code,
+        worker_id,
+        team_id,
+        -- codes
+        role,
+        -- attributes
+        team_name,
+        -- history
+        _valid_from as valid_from,
+        _valid_to as valid_to
+    from source
+)
+
+select * from renamed
