@@ -1,0 +1,395 @@
+"""Check a drop before anything of it is written.
+
+Each file of the drop is read once from disk into a temporary table (DuckDB's CSV reader,
+every column as text, rows it cannot parse set aside in a rejects table with their row
+number). The checks then run as set-based SQL over those tables:
+
+- structure (from the reader's rejects): ragged rows, broken quoting, truncated file;
+- values, all columns of a file in ONE scan: required, int, flag, code list, dates
+  (unparseable, impossible, implausible, DD/MM/YYYY), LA code, spreadsheet-mangled ids;
+- primary key duplicates: one aggregate per file;
+- references to a parent record missing from the same drop: one anti-join per reference.
+
+Byte-level facts (BOM, encoding, blank rows before the header, the header's names, the
+file's ending) come from `files.sniff_file`, one streaming pass that also computes the
+checksum. The staged tables are what the merge then writes, so a file is read from disk
+once whatever the outcome.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from csc.contract import Column, Contract, Table
+from csc.load.files import FileFacts, sniff_file
+from csc.load.problems import Problem
+
+# Plausible dates: nothing in children's social care records predates 1910 (1900-01-01 and
+# 1899-12-30 are the classic "unknown" placeholders of spreadsheets and SQL Server), and
+# nothing lies more than a year after the extract was taken (9999-12-31 "open end"
+# placeholders, typed years such as 2103).
+EARLIEST_PLAUSIBLE = date(1910, 1, 1)
+LATEST_AFTER_EXTRACT = timedelta(days=366)
+EXAMPLE_ROWS = 5
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass
+class StagedFile:
+    """One file of a drop, read into temp table `staged` (header columns as text,
+    `_record_key`, `_row_hash`); `row_offset` turns a rowid into the file's row number."""
+
+    table: Table
+    path: Path
+    relative: str  # path relative to the landing folder, as reported
+    facts: FileFacts
+    staged: str | None = None
+    row_offset: int = 2
+    rows: int = 0
+
+
+@dataclass
+class CheckedDrop:
+    extract_date: str
+    files: dict[str, StagedFile] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _suggest(name: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(name.strip().lower(), candidates, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else "not in the extract contract"
+
+
+def check_header(sf: StagedFile) -> list[Problem]:
+    """Column names against the contract (order is free; names are not)."""
+    header = sf.facts.header or []
+    expected = sf.table.column_names
+    problems = []
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.append(Problem(sf.relative, "duplicate-column", row=1, column=name))
+        seen.add(name)
+    unknown = [h for h in header if h not in expected]
+    missing = [c for c in expected if c not in header]
+    for name in unknown:
+        problems.append(Problem(sf.relative, "unknown-column", row=1, column=name,
+                                detail=_suggest(name, [m for m in missing] or expected)))
+    for name in missing:
+        problems.append(Problem(sf.relative, "missing-column", row=1, column=name,
+                                detail=f"the contract's {sf.table.name} columns are: "
+                                       + ", ".join(expected)))
+    return problems
+
+
+def check_bytes(sf: StagedFile) -> list[Problem]:
+    """BOM, encoding, blank rows, emptiness: what the CSV reader would hide or trip on."""
+    facts, rel = sf.facts, sf.relative
+    if facts.size == 0:
+        return [Problem(rel, "empty-file", detail="a table with no records still needs its "
+                                                  "header row")]
+    problems = []
+    if facts.looks_like_utf16:
+        problems.append(Problem(rel, "not-utf8", row=1, detail=(
+            "the file is UTF-16 encoded; save it as UTF-8")))
+        return problems
+    if facts.bom:
+        problems.append(Problem(rel, "byte-order-mark", row=1, detail=(
+            f"{facts.bom} BOM bytes EF BB BF before the header; save as UTF-8 without BOM")))
+    if facts.header is None:
+        problems.append(Problem(rel, "blank-rows-before-header", row=1,
+                                detail="the file holds only blank lines, no header row"))
+        return problems
+    if facts.blank_lines_before_header:
+        n = facts.blank_lines_before_header
+        problems.append(Problem(rel, "blank-rows-before-header", row=1, detail=(
+            f"{n} blank line(s); the header must be on line 1, found on line {n + 1}")))
+    bad = facts.bad_bytes
+    if bad is not None:
+        column = None
+        if bad.column_index is not None and bad.column_index < len(facts.header):
+            column = facts.header[bad.column_index]
+        if bad.as_windows_1252 is not None:
+            detail = (f"byte 0x{bad.raw.hex().upper()} is {bad.as_windows_1252!r} in "
+                      "Windows-1252: this looks like a Windows-1252 (Excel/Windows) export; "
+                      "re-export or save it as UTF-8")
+        else:
+            detail = (f"byte 0x{bad.raw.hex().upper()} is neither UTF-8 nor Windows-1252; "
+                      "re-export the file as UTF-8")
+        problems.append(Problem(rel, "not-utf8", row=bad.line, column=column,
+                                value=bad.field_text, detail=detail))
+    return problems
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, name: str) -> list[Problem]:
+    """Read the file into temp table `name`; report rows the reader set aside."""
+    header = sf.facts.header or []
+    columns = ", ".join(f"{lit(h)}: 'VARCHAR'" for h in header)
+    key = " || '|' || ".join(f"coalesce({ident(c)}, '')" for c in sf.table.key)
+    hashed = ", ".join(f"coalesce({ident(c)}, '\\N')" for c in sf.table.column_names
+                       if c in header)
+    rejects, scans = f"{name}_rejects", f"{name}_scans"
+    skip = sf.facts.blank_lines_before_header
+    sf.row_offset = 2 + skip
+    try:
+        con.execute(
+            f"""create or replace temp table {name} as
+                select *, {key} as _record_key,
+                       md5(concat_ws(chr(31), {hashed})) as _row_hash
+                from read_csv({lit(str(sf.path))}, header = true, skip = {skip},
+                              columns = {{{columns}}}, auto_detect = false, delim = ',',
+                              quote = '"', escape = '"', strict_mode = true,
+                              store_rejects = true, rejects_table = '{rejects}',
+                              rejects_scan = '{scans}')""")
+    except duckdb.Error as exc:
+        return [Problem(sf.relative, "unreadable-csv", detail=str(exc).splitlines()[0])]
+    sf.staged = name
+    sf.rows = con.execute(f"select count(*) from {name}").fetchone()[0]
+    rows = con.execute(
+        f"""select line, column_name, error_type, csv_line, error_message
+            from {rejects} order by line""").fetchall()
+    con.execute(f"drop table if exists {rejects}")
+    con.execute(f"drop table if exists {scans}")
+    problems = []
+    last = len(rows) - 1
+    for i, (line, column, error_type, csv_line, message) in enumerate(rows):
+        row = line + skip
+        text = (csv_line or "").rstrip("\r\n")
+        truncated = (i == last and not sf.facts.ends_with_newline and sf.facts.last_line
+                     and text.endswith(sf.facts.last_line)
+                     and error_type in ("MISSING COLUMNS", "UNQUOTED VALUE"))
+        if truncated:
+            problems.append(Problem(sf.relative, "truncated-file", row=row, value=text, detail=(
+                "the last row is incomplete and the file has no final newline: it was cut "
+                f"off while being written or copied ({message})")))
+        elif error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+            problems.append(Problem(sf.relative, "ragged-row", row=row, value=text, detail=(
+                f"{message}; the header has {len(header)} columns")))
+        elif error_type == "UNQUOTED VALUE":
+            problems.append(Problem(sf.relative, "broken-quoting", row=row, column=column,
+                                    value=text[:200], detail=(
+                f"{message} A value holding a comma, quote or newline must be wrapped in "
+                'double quotes, with any " inside it doubled ("")')))
+        else:
+            problems.append(Problem(sf.relative, "unreadable-csv", row=row, column=column,
+                                    value=text[:200], detail=f"{error_type}: {message}"))
+    return problems
+
+
+def _value_rules(column: Column, latest: str) -> list[tuple[str, str, str]]:
+    """(rule, SQL condition true when the value breaks it, detail) for one column."""
+    v = ident(column.name)
+    rules: list[tuple[str, str, str]] = []
+    if column.required:
+        rules.append(("required", f"nullif(trim({v}), '') is null", ""))
+    present = f"{v} is not null"
+    if column.name == "la_code":
+        rules.append(("la-code", f"{present} and not regexp_full_match({v}, '[0-9]{{3}}')",
+                      "e.g. 808 for Stockton-on-Tees"))
+    elif column.type == "id":
+        rules.append(("spreadsheet-mangled-id",
+                      f"{present} and regexp_full_match({v}, '[0-9](\\.[0-9]+)?[eE]\\+[0-9]+')",
+                      "ids are text: export them without opening the file in a spreadsheet"))
+    if column.type == "int":
+        rules.append(("not-an-integer", f"{present} and not regexp_full_match({v}, '-?[0-9]+')",
+                      ""))
+    elif column.type == "flag":
+        rules.append(("not-a-flag", f"{present} and {v} not in ('Y', 'N')", ""))
+    elif column.type == "code" and column.codes:
+        codes = ", ".join(lit(c) for c in column.codes)
+        rules.append(("not-in-code-list", f"{present} and {v} not in ({codes})",
+                      f"code list {column.code_list}"))
+    elif column.type == "date":
+        iso = f"regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')"
+        dmy = f"regexp_full_match({v}, '[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}')"
+        rules += [
+            ("dmy-date", f"{present} and {dmy}", "write dates as YYYY-MM-DD"),
+            ("not-a-date", f"{present} and not {iso} and not {dmy}", ""),
+            ("impossible-date", f"{present} and {iso} and try_strptime({v}, '%Y-%m-%d') is null",
+             ""),
+            ("implausible-date",
+             f"{present} and {iso} and try_strptime({v}, '%Y-%m-%d') is not null "
+             f"and ({v} < '{EARLIEST_PLAUSIBLE.isoformat()}' or {v} > '{latest}')",
+             f"plausible: {EARLIEST_PLAUSIBLE.isoformat()} to {latest}; leave an unknown or "
+             "open date empty"),
+        ]
+    return rules
+
+
+def check_values(con: duckdb.DuckDBPyConnection, sf: StagedFile, extract_date: str
+                 ) -> list[Problem]:
+    """Every value rule of every column of one file, in one scan of its staged table."""
+    latest = (date.fromisoformat(extract_date) + LATEST_AFTER_EXTRACT).isoformat()
+    header = set(sf.facts.header or [])
+    cases: list[str] = []
+    details: dict[tuple[str, str], str] = {}
+    for column in sf.table.columns:
+        if column.name not in header:
+            continue
+        for rule, condition, detail in _value_rules(column, latest):
+            details[(column.name, rule)] = detail
+            cases.append(f"case when {condition} then {{'col': {lit(column.name)}, "
+                         f"'rule': {lit(rule)}, 'value': {ident(column.name)}}} end")
+    if not cases:
+        return []
+    rows = con.execute(
+        f"""with broken as (
+                select rowid + {sf.row_offset} as row_number,
+                       unnest(list_filter([{", ".join(cases)}], lambda x: x is not null)) as p
+                from {sf.staged}
+            )
+            select p.col, p.rule, count(*) as n,
+                   list(row_number order by row_number)[1:{EXAMPLE_ROWS}] as example_rows,
+                   arg_min(p.value, row_number) as first_value
+            from broken group by all order by min(row_number), p.col""").fetchall()
+    problems = []
+    for column_name, rule, n, examples, value in rows:
+        detail = details[(column_name, rule)]
+        if rule == "not-in-code-list":
+            detail = _code_hint(sf.table.column(column_name), value)
+        problems.append(Problem(sf.relative, rule, row=examples[0], column=column_name,
+                                value=value, detail=detail, rows_affected=n,
+                                example_rows=tuple(examples)))
+    return problems
+
+
+def _code_hint(column: Column, value: str | None) -> str:
+    codes = list(column.codes or ())
+    hint = ""
+    exact = [c for c in codes if value is not None and c.lower() == value.strip().lower()]
+    if exact:
+        hint = f"; did you mean {exact[0]!r}?"
+    else:
+        close = difflib.get_close_matches(value or "", codes, n=1, cutoff=0.6)
+        if close:
+            hint = f"; did you mean {close[0]!r}?"
+    shown = ", ".join(codes[:12]) + (", ..." if len(codes) > 12 else "")
+    return f"code list {column.code_list}: {shown}{hint}"
+
+
+def check_keys(con: duckdb.DuckDBPyConnection, sf: StagedFile) -> list[Problem]:
+    """Primary-key duplicates within the file (one aggregate)."""
+    key = ", ".join(ident(c) for c in sf.table.key)
+    rows = con.execute(
+        f"""select _record_key, count(*) as n,
+                   list(rowid + {sf.row_offset} order by rowid)[1:{EXAMPLE_ROWS}]
+            from {sf.staged}
+            where {" and ".join(f"{ident(c)} is not null" for c in sf.table.key)}
+            group by _record_key having count(*) > 1
+            order by min(rowid) limit 20""").fetchall()
+    total = con.execute(
+        f"""select count(*) from (select 1 from {sf.staged} group by {key}
+            having count(*) > 1)""").fetchone()[0] if rows else 0
+    problems = []
+    for record_key, n, examples in rows:
+        problems.append(Problem(
+            sf.relative, "duplicate-key", row=examples[1], column=", ".join(sf.table.key),
+            value=record_key, detail=(f"{n} rows share this key, at rows "
+                                      + ", ".join(str(r) for r in examples)
+                                      + (f"; {total} duplicated keys in all" if total > 1
+                                         else ""))))
+    return problems
+
+
+def check_parents(con: duckdb.DuckDBPyConnection, drop: CheckedDrop) -> list[Problem]:
+    """References to a parent record (contract option `parent`) absent from the same drop,
+    matched within the same LA. One anti-join per reference."""
+    problems = []
+    for sf in drop.files.values():
+        if sf.staged is None:
+            continue
+        for column in sf.table.columns:
+            if column.parent is None:
+                continue
+            parent = drop.files.get(column.parent[0])
+            if parent is None or not sf.rows:
+                continue
+            v, pv = ident(column.name), ident(column.parent[1])
+            if parent.staged is not None:
+                parent_rows = parent.staged
+            elif parent.facts.header is not None and not parent.facts.has_rows:
+                parent_rows = f"(select null::varchar as la_code, null::varchar as {pv} limit 0)"
+            else:
+                continue  # the parent file could not be read: its own problems say why
+            rows = con.execute(
+                f"""select count(*) over () as n, c.rowid + {sf.row_offset} as row_number,
+                           c.la_code, c.{v} as value
+                    from {sf.staged} c anti join {parent_rows} p
+                      on p.la_code = c.la_code and p.{pv} = c.{v}
+                    where c.{v} is not null
+                    order by row_number limit {EXAMPLE_ROWS}""").fetchall()
+            if not rows:
+                continue
+            n, first_row, la_code, value = rows[0]
+            detail = (f"{column.parent[1]} {value!r} of LA {la_code} is not in "
+                      f"{parent.relative}")
+            # Leading zeros lost on the way (ids opened in a spreadsheet)?
+            padded = con.execute(
+                f"""select {pv} from {parent_rows}
+                    where la_code = ? and ltrim({pv}, '0') = ltrim(?, '0') and {pv} <> ?
+                    limit 1""", [la_code, value, value]).fetchone()
+            if padded:
+                detail += (f"; it has {padded[0]!r}: leading zeros were lost (ids are text: "
+                           "never let a spreadsheet turn them into numbers)")
+            problems.append(Problem(sf.relative, "missing-parent", row=first_row,
+                                    column=column.name, value=value, detail=detail,
+                                    rows_affected=n,
+                                    example_rows=tuple(r[1] for r in rows)))
+    return problems
+
+
+def check_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
+               contract: Contract) -> CheckedDrop:
+    """Run every check on one drop. Files that pass their byte and header checks are left
+    staged in temp tables `_staged_<table>` for the merge; nothing is written to the
+    database itself."""
+    drop = CheckedDrop(extract_date)
+    drop_dir = landing / extract_date
+    for table in contract.tables.values():
+        path = drop_dir / table.relative_path
+        relative = f"{extract_date}/{table.relative_path}"
+        if not path.is_file():
+            if not table.optional:
+                drop.problems.append(Problem(relative, "missing-file", detail=(
+                    f"the contract requires {table.relative_path} in every drop")))
+            continue
+        sf = StagedFile(table=table, path=path, relative=relative, facts=sniff_file(path))
+        drop.files[table.name] = sf
+        byte_problems = check_bytes(sf)
+        drop.problems += byte_problems
+        if sf.facts.header is None or sf.facts.looks_like_utf16:
+            continue
+        header_problems = check_header(sf)
+        drop.problems += header_problems
+        fatal_header = any(p.rule in ("missing-column", "duplicate-column")
+                           for p in header_problems)
+        if fatal_header or sf.facts.bad_bytes is not None:
+            continue  # rows cannot be read reliably: report what is known, check rows later
+        if not sf.facts.has_rows:
+            continue  # header only: nothing to read or check row by row
+        structure = stage_file(con, sf, f"_staged_{table.name}")
+        drop.problems += structure
+        if sf.staged is not None and sf.rows:
+            drop.problems += check_values(con, sf, extract_date)
+            drop.problems += check_keys(con, sf)
+    drop.problems += check_parents(con, drop)
+    return drop
+
+
+def drop_staged(con: duckdb.DuckDBPyConnection, drop: CheckedDrop) -> None:
+    for sf in drop.files.values():
+        if sf.staged:
+            con.execute(f"drop table if exists {sf.staged}")
+            sf.staged = None

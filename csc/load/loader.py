@@ -1,0 +1,144 @@
+"""Find the drops not yet loaded and load them, oldest first, each whole or not at all."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from csc.contract import Contract, load_contract
+from csc.load.checks import check_drop, drop_staged
+from csc.load.history import merge_table
+from csc.load.manifest import changed_loaded_files, ensure_schemas, loaded_drops
+from csc.load.problems import DropRejected, Problem
+from csc.load.quarantine import quarantine_drop, release_drop, remove_reports
+
+DROP_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class LoadResult:
+    drops_loaded: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    versions_added: int = 0
+    versions_closed: int = 0
+    records_deleted: int = 0
+
+    def add(self, other: LoadResult) -> None:
+        self.drops_loaded += other.drops_loaded
+        self.rows_read += other.rows_read
+        self.versions_added += other.versions_added
+        self.versions_closed += other.versions_closed
+        self.records_deleted += other.records_deleted
+
+
+def find_drops(landing: Path) -> list[str]:
+    """Extract dates of the drop folders under `landing`, oldest first."""
+    if not landing.is_dir():
+        raise FileNotFoundError(f"landing folder {landing} does not exist")
+    return sorted(p.name for p in landing.iterdir() if p.is_dir() and DROP_DIR.match(p.name))
+
+
+def _order_problems(extract_date: str, newest_loaded: str | None) -> list[Problem]:
+    """A drop must be a real date, later than every drop already loaded."""
+    try:
+        date.fromisoformat(extract_date)
+    except ValueError:
+        return [Problem(f"{extract_date}/", "not-a-drop-date", value=extract_date,
+                        detail="name drop folders by the extract date, YYYY-MM-DD")]
+    if newest_loaded is not None and extract_date < newest_loaded:
+        return [Problem(f"{extract_date}/", "older-than-loaded", value=extract_date, detail=(
+            f"drop {newest_loaded} is already loaded and history cannot be rewritten; "
+            "move this folder out of the landing folder (its data can only come back in "
+            "a later drop)"))]
+    return []
+
+
+def load_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
+              contract: Contract, quarantine_dir: Path,
+              newest_loaded: str | None = None) -> LoadResult:
+    """Check one drop, then merge it in one transaction. A drop failing any check is
+    quarantined and DropRejected raised; the history is then exactly as it was."""
+    started = time.monotonic()
+    problems = _order_problems(extract_date, newest_loaded)
+    checked = None
+    if not problems:
+        checked = check_drop(con, landing, extract_date, contract)
+        problems = checked.problems
+    if problems:
+        if checked is not None:
+            drop_staged(con, checked)
+        report = quarantine_drop(con, landing, quarantine_dir, extract_date, problems)
+        raise DropRejected(extract_date, problems, str(report))
+
+    assert checked is not None
+    load_id = uuid.uuid4().hex[:12]
+    result = LoadResult(drops_loaded=[extract_date])
+    con.execute("begin transaction")
+    try:
+        for sf in checked.files.values():
+            changes = merge_table(con, sf, extract_date, load_id)
+            con.execute(
+                """insert into meta.loaded_files (extract_date, table_name, source_file,
+                       sha256, rows_read, size_bytes, modified_ns, versions_added,
+                       versions_closed, records_deleted)
+                   values (?::date, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [extract_date, sf.table.name, sf.relative, sf.facts.sha256, sf.rows,
+                 sf.facts.size, sf.facts.modified_ns, changes.versions_added,
+                 changes.versions_closed, changes.records_deleted])
+            result.rows_read += sf.rows
+            result.versions_added += changes.versions_added
+            result.versions_closed += changes.versions_closed
+            result.records_deleted += changes.records_deleted
+        release_drop(con, extract_date, load_id)
+        con.execute(
+            """insert into meta.loaded_drops (extract_date, load_id, loaded_at, files,
+                   rows_read, versions_added, versions_closed, records_deleted, load_seconds)
+               values (?::date, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [extract_date, load_id, datetime.now(), len(checked.files), result.rows_read,
+             result.versions_added, result.versions_closed, result.records_deleted,
+             round(time.monotonic() - started, 3)])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        drop_staged(con, checked)
+    remove_reports(landing, quarantine_dir, extract_date)
+    return result
+
+
+def load_new_drops(landing: Path, work_db: Path, contract: Contract | None = None,
+                   quarantine_dir: Path | None = None) -> LoadResult:
+    """Load, oldest first, every drop under `landing` that the work database has not loaded.
+
+    Before anything: files of already-loaded drops must be unchanged (else DropRejected,
+    nothing loaded). Then each new drop is checked and loaded in one transaction. The run
+    stops at the first drop refused (quarantined, DropRejected raised): drops after it
+    wait, so history is only ever appended in extract-date order. Drops loaded before the
+    refused one in the same run stay loaded. `quarantine_dir` (default: `quarantine/`
+    beside the work database, i.e. `warehouse_paths(...).quarantine`) receives reports when
+    the landing folder is not writable.
+    """
+    contract = contract or load_contract()
+    work_db.parent.mkdir(parents=True, exist_ok=True)
+    quarantine_dir = quarantine_dir or work_db.parent / "quarantine"
+    total = LoadResult()
+    with duckdb.connect(str(work_db)) as con:
+        ensure_schemas(con, contract)
+        done = loaded_drops(con)
+        changed = changed_loaded_files(con, landing, contract)
+        if changed:
+            raise DropRejected(changed[0].file.split("/")[0], changed)
+        newest = max(done) if done else None
+        for extract_date in find_drops(landing):
+            if extract_date in done:
+                continue
+            total.add(load_drop(con, landing, extract_date, contract, quarantine_dir, newest))
+            newest = extract_date
+    return total
