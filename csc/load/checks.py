@@ -141,14 +141,12 @@ def stage_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, name: str) -> lis
     hashed = ", ".join(f"coalesce({ident(c)}, '\\N')" for c in sf.table.column_names
                        if c in header)
     rejects, scans = f"{name}_rejects", f"{name}_scans"
-    skip = sf.facts.blank_lines_before_header
-    sf.row_offset = 2 + skip
     try:
         con.execute(
             f"""create or replace temp table {name} as
                 select *, {key} as _record_key,
                        md5(concat_ws(chr(31), {hashed})) as _row_hash
-                from read_csv({lit(str(sf.path))}, header = true, skip = {skip},
+                from read_csv({lit(str(sf.path))}, header = true,
                               columns = {{{columns}}}, auto_detect = false, delim = ',',
                               quote = '"', escape = '"', strict_mode = true,
                               store_rejects = true, rejects_table = '{rejects}',
@@ -162,10 +160,12 @@ def stage_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, name: str) -> lis
             from {rejects} order by line""").fetchall()
     con.execute(f"drop table if exists {rejects}")
     con.execute(f"drop table if exists {scans}")
+    # The reader may set a row aside more than once (it retries a row it cannot parse):
+    # one problem per row, the last word on it.
+    rows = list({line: (line, *rest) for line, *rest in rows}.values())
     problems = []
     last = len(rows) - 1
-    for i, (line, column, error_type, csv_line, message) in enumerate(rows):
-        row = line + skip
+    for i, (row, column, error_type, csv_line, message) in enumerate(rows):
         text = (csv_line or "").rstrip("\r\n")
         truncated = (i == last and not sf.facts.ends_with_newline and sf.facts.last_line
                      and text.endswith(sf.facts.last_line)
@@ -375,7 +375,7 @@ def check_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
         drop.problems += header_problems
         fatal_header = any(p.rule in ("missing-column", "duplicate-column")
                            for p in header_problems)
-        if fatal_header or sf.facts.bad_bytes is not None:
+        if fatal_header or sf.facts.bad_bytes is not None or sf.facts.blank_lines_before_header:
             continue  # rows cannot be read reliably: report what is known, check rows later
         if not sf.facts.has_rows:
             continue  # header only: nothing to read or check row by row
