@@ -200,7 +200,8 @@ def _value_rules(column: Column, latest: str) -> list[tuple[str, str, str]]:
                       "e.g. 808 for Stockton-on-Tees"))
     elif column.type == "id":
         rules.append(("spreadsheet-mangled-id",
-                      f"{present} and regexp_full_match({v}, '[0-9](\\.[0-9]+)?[eE]\\+[0-9]+')",
+                      f"{present} and contains({v}, '+') and "
+                      f"regexp_full_match({v}, '[0-9](\\.[0-9]+)?[eE]\\+[0-9]+')",
                       "ids are text: export them without opening the file in a spreadsheet"))
     if column.type == "int":
         rules.append(("not-an-integer", f"{present} and not regexp_full_match({v}, '-?[0-9]+')",
@@ -228,32 +229,80 @@ def _value_rules(column: Column, latest: str) -> list[tuple[str, str, str]]:
     return rules
 
 
+# Column types with few distinct values: their rules run once per distinct value.
+FEW_VALUES = {"date", "code", "flag", "int"}
+
+
+def _checked_per_value(column: Column) -> bool:
+    return column.type in FEW_VALUES or column.name == "la_code"
+
+
+def _first_broken_rule(rules: list[tuple[str, str, str]]) -> str:
+    """SQL naming the first rule a value breaks (NULL when it breaks none)."""
+    return "case " + " ".join(f"when {cond} then {lit(rule)}" for rule, cond, _ in rules) + " end"
+
+
+def _clean(column: Column) -> str:
+    """A cheap predicate true for a value that breaks none of its column's row-level rules
+    (ids and text: required, spreadsheet-mangled ids), so the rules run on the rest only."""
+    v = ident(column.name)
+    parts = []
+    if column.required:
+        parts.append(f"{v} is not null and ({v} >= '!' or trim({v}) <> '')")
+    if column.type == "id":
+        parts.append(f"{v} is null or not contains({v}, '+')")
+    return " and ".join(f"({p})" for p in parts) or "true"
+
+
 def check_values(con: duckdb.DuckDBPyConnection, sf: StagedFile, extract_date: str
                  ) -> list[Problem]:
-    """Every value rule of every column of one file, in one scan of its staged table."""
+    """Every value rule of every column of one file, set-based.
+
+    Dates, codes, flags, integers and LA codes take few distinct values: their rules run
+    once per distinct value, and only the rows holding a broken value are looked up. Ids
+    and text (many distinct values, cheap rules) are filtered row by row with a cheap
+    prefilter. One grouped result: per column and rule, the count and the first rows."""
     latest = (date.fromisoformat(extract_date) + LATEST_AFTER_EXTRACT).isoformat()
     header = set(sf.facts.header or [])
-    cases: list[str] = []
     details: dict[tuple[str, str], str] = {}
+    per_value: list[tuple[Column, list[tuple[str, str, str]]]] = []
+    per_row: list[tuple[Column, list[tuple[str, str, str]]]] = []
     for column in sf.table.columns:
-        if column.name not in header:
-            continue
-        for rule, condition, detail in _value_rules(column, latest):
+        rules = _value_rules(column, latest) if column.name in header else []
+        for rule, _, detail in rules:
             details[(column.name, rule)] = detail
-            cases.append(f"case when {condition} then {{'col': {lit(column.name)}, "
-                         f"'rule': {lit(rule)}, 'value': {ident(column.name)}}} end")
-    if not cases:
-        return []
+        if rules:
+            (per_value if _checked_per_value(column) else per_row).append((column, rules))
+    staged = sf.staged
+    branches = []
+    if per_value:
+        con.execute(
+            "create or replace temp table _broken_values as select * from ("
+            + " union all ".join(
+                f"""select {lit(c.name)} as col, {ident(c.name)} as value,
+                           {_first_broken_rule(rules)} as rule
+                    from (select distinct {ident(c.name)} from {staged})"""
+                for c, rules in per_value)
+            + ") where rule is not null")
+        broken_columns = {r[0] for r in con.execute(
+            "select distinct col from _broken_values").fetchall()}
+        branches += [
+            f"""select s.rowid, b.col, b.rule, b.value from {staged} s
+                join _broken_values b on b.col = {lit(c.name)}
+                 and s.{ident(c.name)} is not distinct from b.value"""
+            for c, _ in per_value if c.name in broken_columns]
+    branches += [
+        f"""select rowid, {lit(c.name)} as col, {_first_broken_rule(rules)} as rule,
+                   {ident(c.name)} as value
+            from {staged} where not ({_clean(c)})"""
+        for c, rules in per_row]
     rows = con.execute(
-        f"""with broken as (
-                select rowid + {sf.row_offset} as row_number,
-                       unnest(list_filter([{", ".join(cases)}], lambda x: x is not null)) as p
-                from {sf.staged}
-            )
-            select p.col, p.rule, count(*) as n,
-                   list(row_number order by row_number)[1:{EXAMPLE_ROWS}] as example_rows,
-                   arg_min(p.value, row_number) as first_value
-            from broken group by all order by min(row_number), p.col""").fetchall()
+        f"""select col, rule, count(*) as n,
+                   list(rowid + {sf.row_offset} order by rowid)[1:{EXAMPLE_ROWS}],
+                   arg_min(value, rowid)
+            from ({" union all ".join(branches)}) where rule is not null
+            group by all order by min(rowid), col""").fetchall() if branches else []
+    con.execute("drop table if exists _broken_values")
     problems = []
     for column_name, rule, n, examples, value in rows:
         detail = details[(column_name, rule)]
@@ -282,6 +331,9 @@ def _code_hint(column: Column, value: str | None) -> str:
 def check_keys(con: duckdb.DuckDBPyConnection, sf: StagedFile) -> list[Problem]:
     """Primary-key duplicates within the file (one aggregate)."""
     key = ", ".join(ident(c) for c in sf.table.key)
+    if not con.execute(f"select count(_record_key) - count(distinct _record_key) "
+                       f"from {sf.staged}").fetchone()[0]:
+        return []
     rows = con.execute(
         f"""select _record_key, count(*) as n,
                    list(rowid + {sf.row_offset} order by rowid)[1:{EXAMPLE_ROWS}]
