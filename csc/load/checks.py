@@ -72,6 +72,12 @@ def _suggest(name: str, candidates: list[str]) -> str:
     return f"did you mean {close[0]!r}?" if close else "not in the extract contract"
 
 
+def _sensitive(table: Table, column: str | None) -> bool:
+    """Could a value of this column (None: a whole raw line) be personal data?"""
+    pii = {c.name for c in table.columns if c.pii}
+    return bool(pii) if column is None or column not in table.column_names else column in pii
+
+
 def check_header(sf: StagedFile) -> list[Problem]:
     """Column names against the contract (order is free; names are not)."""
     header = sf.facts.header or []
@@ -129,7 +135,8 @@ def check_bytes(sf: StagedFile) -> list[Problem]:
             detail = (f"byte 0x{bad.raw.hex().upper()} is neither UTF-8 nor Windows-1252; "
                       "re-export the file as UTF-8")
         problems.append(Problem(rel, "not-utf8", row=bad.line, column=column,
-                                value=bad.field_text, detail=detail))
+                                value=bad.field_text, detail=detail,
+                                sensitive=_sensitive(sf.table, column)))
     return problems
 
 
@@ -171,20 +178,24 @@ def stage_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, name: str) -> lis
                      and text.endswith(sf.facts.last_line)
                      and error_type in ("MISSING COLUMNS", "UNQUOTED VALUE"))
         if truncated:
-            problems.append(Problem(sf.relative, "truncated-file", row=row, value=text, detail=(
+            problems.append(Problem(sf.relative, "truncated-file", row=row, value=text,
+                                    sensitive=_sensitive(sf.table, None), detail=(
                 "the last row is incomplete and the file has no final newline: it was cut "
                 f"off while being written or copied ({message})")))
         elif error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
-            problems.append(Problem(sf.relative, "ragged-row", row=row, value=text, detail=(
+            problems.append(Problem(sf.relative, "ragged-row", row=row, value=text,
+                                    sensitive=_sensitive(sf.table, None), detail=(
                 f"{message}; the header has {len(header)} columns")))
         elif error_type == "UNQUOTED VALUE":
             problems.append(Problem(sf.relative, "broken-quoting", row=row, column=column,
-                                    value=text[:200], detail=(
+                                    value=text[:200], sensitive=_sensitive(sf.table, None),
+                                    detail=(
                 f"{message} A value holding a comma, quote or newline must be wrapped in "
                 'double quotes, with any " inside it doubled ("")')))
         else:
             problems.append(Problem(sf.relative, "unreadable-csv", row=row, column=column,
-                                    value=text[:200], detail=f"{error_type}: {message}"))
+                                    value=text[:200], sensitive=_sensitive(sf.table, None),
+                                    detail=f"{error_type}: {message}"))
     return problems
 
 
@@ -310,7 +321,8 @@ def check_values(con: duckdb.DuckDBPyConnection, sf: StagedFile, extract_date: s
             detail = _code_hint(sf.table.column(column_name), value)
         problems.append(Problem(sf.relative, rule, row=examples[0], column=column_name,
                                 value=value, detail=detail, rows_affected=n,
-                                example_rows=tuple(examples)))
+                                example_rows=tuple(examples),
+                                sensitive=_sensitive(sf.table, column_name)))
     return problems
 
 

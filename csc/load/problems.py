@@ -57,6 +57,10 @@ class Problem:
     value: str | None = None
     rows_affected: int = 1
     example_rows: tuple[int, ...] = ()
+    # The value may be personal data (a pii column, or a whole raw line of a table with
+    # one): shown in the quarantine report, withheld from the error message, which travels
+    # to logs and to the published run log.
+    sensitive: bool = False
 
     def __post_init__(self) -> None:
         if self.rule not in RULES:
@@ -67,6 +71,13 @@ class Problem:
         return RULES[self.rule]
 
     def __str__(self) -> str:
+        return self.describe(show_value=True)
+
+    def public(self) -> str:
+        """The problem as said outside the landing folder: personal data withheld."""
+        return self.describe(show_value=not self.sensitive)
+
+    def describe(self, show_value: bool) -> str:
         where = self.file
         if self.row is not None:
             where += f" row {self.row}"
@@ -74,7 +85,8 @@ class Problem:
             where += f"{',' if self.row is not None else ''} column {self.column}"
         text = f"{where}: {self.rule_text}"
         if self.value is not None:
-            text += f": value {self.value!r}"
+            text += (f": value {self.value!r}" if show_value
+                     else ": value withheld (personal data: see the quarantine report)")
         if self.detail:
             text += f" ({self.detail})"
         if self.rows_affected > 1:
@@ -90,7 +102,7 @@ class DropRejected(Exception):
         self.extract_date = extract_date
         self.problems = problems
         self.report = report
-        shown = [str(p) for p in problems[:40]]
+        shown = [p.public() for p in problems[:40]]
         if len(problems) > 40:
             shown.append(f"... and {len(problems) - 40} more problems")
         tail = f"\n  full report: {report}" if report else ""

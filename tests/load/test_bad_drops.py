@@ -68,14 +68,20 @@ def test_bad_drop_is_refused_and_history_unchanged(bad: BadDrop, loaded_once, tm
     line = next(m for m in message.splitlines() if m.strip().startswith(where + ":")
                 and f"[{bad.rule}]" in m)
     assert bad.says in line
-    if bad.value is not None:
+    if bad.value is not None and problem.sensitive:
+        # Personal data stays in the landing folder: withheld from the error message,
+        # which goes to logs and the published run log.
+        assert bad.value not in message and "value withheld (personal data" in line
+    elif bad.value is not None:
         assert repr(bad.value) in line
 
     # Nothing of the drop was written; it is quarantined with a readable report beside it.
     assert history_fingerprint(work) == before
     report = landing / f"{BAD_DATE}.quarantine.txt"
     assert rejected.report == str(report)
-    assert line.strip() in report.read_text(encoding="utf-8")
+    assert f"  - {problem}\n" in report.read_text(encoding="utf-8")
+    if bad.value is not None:
+        assert repr(bad.value) in report.read_text(encoding="utf-8")
     with duckdb.connect(str(work), read_only=True) as con:
         assert con.execute(
             """select extract_date, problems from meta.quarantined_drops""").fetchall() == [
@@ -83,6 +89,21 @@ def test_bad_drop_is_refused_and_history_unchanged(bad: BadDrop, loaded_once, tm
         assert con.execute(
             """select count(*) from meta.quarantine_problems
                where rule = ? and source_file = ?""", [bad.rule, file]).fetchone()[0] >= 1
+
+
+def test_personal_data_is_withheld_from_the_message_but_in_the_report(tmp_path: Path
+                                                                      ) -> None:
+    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    tables = base_tables()
+    tables["persons"][0]["date_of_birth"] = "2005-02-30"
+    tables["persons"][1]["sex"] = "Q"
+    write_drop(landing, GOOD_DATE, tables)
+    with pytest.raises(DropRejected) as caught:
+        load_new_drops(landing, work)
+    message = str(caught.value)
+    assert "2005-02-30" not in message and "'Q'" in message
+    assert "persons.csv row 2, column date_of_birth: impossible date" in message
+    assert "'2005-02-30'" in Path(caught.value.report).read_text(encoding="utf-8")
 
 
 def test_files_that_are_valid_but_unusual_load_exactly(tmp_path: Path) -> None:
