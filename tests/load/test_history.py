@@ -254,3 +254,23 @@ def test_report_falls_back_to_quarantine_folder(tmp_path: Path) -> None:
     target = tmp_path / "wh" / "quarantine" / "2013-07-14.quarantine.txt"
     assert caught.value.report == str(target)
     assert "persons.csv row 2, column sex" in target.read_text()
+
+
+def test_absent_optional_file_keeps_its_records_and_header_only_file_deletes(tmp_path: Path
+                                                                            ) -> None:
+    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    write_drop(landing, "2013-07-14", base_tables())
+    second = base_tables()
+    del second["child_population"]  # optional reference table not delivered: no news
+    second["referrals"] = []  # delivered with its header only: the referral was deleted
+    second["contacts"] = [contact("C1", "007"), contact("C2", "008", "closed_logged")]
+    write_drop(landing, "2013-10-14", second)
+    load_new_drops(landing, work)
+    with duckdb.connect(str(work), read_only=True) as con:
+        assert snapshot(con, "child_population", "2013-10-14") == as_tuples(
+            base_tables()["child_population"], "child_population")
+        assert snapshot(con, "referrals", "2013-07-14") != set()
+        assert snapshot(con, "referrals", "2013-10-14") == set()
+        assert con.execute(
+            "select table_name, record_key, deleted_on::varchar from meta.record_deletions"
+        ).fetchall() == [("referrals", "808|R1", "2013-10-14")]
