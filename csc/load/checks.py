@@ -19,7 +19,7 @@ once whatever the outcome.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from csc.load.problems import Problem
 EARLIEST_PLAUSIBLE = date(1910, 1, 1)
 LATEST_AFTER_EXTRACT = timedelta(days=366)
 EXAMPLE_ROWS = 5
+REJECTS_LIMIT = 10_000  # rows the CSV reader lists as unparseable, at most, per file
 
 
 def ident(name: str) -> str:
@@ -157,7 +158,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, name: str) -> lis
                               columns = {{{columns}}}, auto_detect = false, delim = ',',
                               quote = '"', escape = '"', strict_mode = true,
                               store_rejects = true, rejects_table = '{rejects}',
-                              rejects_scan = '{scans}')""")
+                              rejects_scan = '{scans}', rejects_limit = {REJECTS_LIMIT})""")
     except duckdb.Error as exc:
         return [Problem(sf.relative, "unreadable-csv", detail=str(exc).splitlines()[0])]
     sf.staged = name
@@ -170,7 +171,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, name: str) -> lis
     # The reader may set a row aside more than once (it retries a row it cannot parse):
     # one problem per row, the last word on it.
     rows = list({line: (line, *rest) for line, *rest in rows}.values())
-    problems = []
+    found: dict[tuple[str, str | None], list[Problem]] = {}
     last = len(rows) - 1
     for i, (row, column, error_type, csv_line, message) in enumerate(rows):
         text = (csv_line or "").rstrip("\r\n")
@@ -178,25 +179,35 @@ def stage_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, name: str) -> lis
                      and text.endswith(sf.facts.last_line)
                      and error_type in ("MISSING COLUMNS", "UNQUOTED VALUE"))
         if truncated:
-            problems.append(Problem(sf.relative, "truncated-file", row=row, value=text,
-                                    sensitive=_sensitive(sf.table, None), detail=(
+            rule, detail, column = "truncated-file", (
                 "the last row is incomplete and the file has no final newline: it was cut "
-                f"off while being written or copied ({message})")))
+                f"off while being written or copied ({message})"), None
         elif error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
-            problems.append(Problem(sf.relative, "ragged-row", row=row, value=text,
-                                    sensitive=_sensitive(sf.table, None), detail=(
-                f"{message}; the header has {len(header)} columns")))
+            rule, detail = "ragged-row", f"{message}; the header has {len(header)} columns"
+            column = None  # the whole row is off, not one column
         elif error_type == "UNQUOTED VALUE":
-            problems.append(Problem(sf.relative, "broken-quoting", row=row, column=column,
-                                    value=text[:200], sensitive=_sensitive(sf.table, None),
-                                    detail=(
+            rule, detail = "broken-quoting", (
                 f"{message} A value holding a comma, quote or newline must be wrapped in "
-                'double quotes, with any " inside it doubled ("")')))
+                'double quotes, with any " inside it doubled ("")')
         else:
-            problems.append(Problem(sf.relative, "unreadable-csv", row=row, column=column,
-                                    value=text[:200], sensitive=_sensitive(sf.table, None),
-                                    detail=f"{error_type}: {message}"))
-    return problems
+            rule, detail = "unreadable-csv", f"{error_type}: {message}"
+        found.setdefault((rule, column), []).append(Problem(
+            sf.relative, rule, row=row, column=column, value=text[:200], detail=detail,
+            sensitive=_sensitive(sf.table, None)))
+    # Many rows broken the same way (a wrong delimiter, say): report the first few rows
+    # one by one, then one line with the count.
+    problems = []
+    for same in found.values():
+        problems += same[:EXAMPLE_ROWS]
+        if len(same) > EXAMPLE_ROWS:
+            first = same[EXAMPLE_ROWS]
+            problems.append(replace(first, detail=first.detail + (
+                f"; {len(same) - EXAMPLE_ROWS:,} more rows like this after it"
+                + (" (the reader stops listing at 10,000)" if len(rows) >= REJECTS_LIMIT
+                   else "")), rows_affected=len(same) - EXAMPLE_ROWS,
+                example_rows=tuple(p.row for p in same[EXAMPLE_ROWS:2 * EXAMPLE_ROWS]
+                                   if p.row is not None)))
+    return sorted(problems, key=lambda p: p.row or 0)
 
 
 def _value_rules(column: Column, latest: str) -> list[tuple[str, str, str]]:

@@ -12,7 +12,7 @@ import pytest
 from csc.load import DropRejected, Problem, load_new_drops
 
 from .corpus import BAD_DATE, CORPUS, BadDrop
-from .drops import base_tables, history_fingerprint, write_drop
+from .drops import base_tables, contact, history_fingerprint, write_drop
 
 GOOD_DATE = "2013-07-14"
 
@@ -161,3 +161,19 @@ def test_every_problem_of_a_file_is_reported_in_one_run(tmp_path: Path) -> None:
     dmy = next(p for p in caught.value.problems if p.rule == "dmy-date")
     assert dmy.rows_affected == 2 and dmy.example_rows == (2, 3)
     assert "[2 rows like this; first rows: 2, 3]" in str(dmy)
+
+
+def test_a_file_broken_on_every_row_gives_a_short_report(tmp_path: Path) -> None:
+    """A wrong delimiter or quoting on every row: the first rows one by one, then a count."""
+    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    tables = base_tables()
+    tables["contacts"] = [contact(f"C{i}", "007") for i in range(40)]
+    drop = write_drop(landing, GOOD_DATE, tables)
+    contacts = drop / "raise" / "contacts.csv"
+    contacts.write_text(contacts.read_text().replace(",W1\n", ",W1,x\n"))
+    with pytest.raises(DropRejected) as caught:
+        load_new_drops(landing, work)
+    ragged = [p for p in caught.value.problems if p.rule == "ragged-row"]
+    assert [p.row for p in ragged] == [2, 3, 4, 5, 6, 7]
+    assert ragged[-1].rows_affected == 35
+    assert "35 more rows like this after it" in str(ragged[-1])
