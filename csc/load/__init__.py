@@ -22,7 +22,8 @@ the merge (history.py) runs in one transaction; a drop failing a check is quaran
 from csc.load.files import file_checksum
 from csc.load.loader import LoadResult, find_drops, load_drop, load_new_drops
 from csc.load.manifest import META_COLUMNS, ensure_schemas, loaded_drops
-from csc.load.problems import RULES, DropRejected, Problem
+from csc.load.problems import RULES, DropRejected, LoadedDropChanged, Problem
 
-__all__ = ["META_COLUMNS", "RULES", "DropRejected", "LoadResult", "Problem", "ensure_schemas",
-           "file_checksum", "find_drops", "load_drop", "load_new_drops", "loaded_drops"]
+__all__ = ["META_COLUMNS", "RULES", "DropRejected", "LoadResult", "LoadedDropChanged", "Problem",
+           "ensure_schemas", "file_checksum", "find_drops", "load_drop", "load_new_drops",
+           "loaded_drops"]

@@ -15,7 +15,7 @@ from csc.contract import Contract, load_contract
 from csc.load.checks import check_drop, drop_staged
 from csc.load.history import merge_table
 from csc.load.manifest import changed_loaded_files, ensure_schemas, loaded_drops
-from csc.load.problems import DropRejected, Problem
+from csc.load.problems import DropRejected, LoadedDropChanged, Problem
 from csc.load.quarantine import quarantine_drop, release_drop, remove_reports
 
 DROP_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -134,7 +134,7 @@ def load_new_drops(landing: Path, work_db: Path, contract: Contract | None = Non
         done = loaded_drops(con)
         changed = changed_loaded_files(con, landing, contract)
         if changed:
-            raise DropRejected(changed[0].file.split("/")[0], changed)
+            raise LoadedDropChanged(changed[0].file.split("/")[0], changed)
         newest = max(done) if done else None
         for extract_date in find_drops(landing):
             if extract_date in done:

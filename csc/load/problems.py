@@ -98,6 +98,8 @@ class Problem:
 class DropRejected(Exception):
     """A drop failed a check; nothing of it was loaded (the run must fail)."""
 
+    headline = "drop {extract_date} rejected, nothing of it was loaded"
+
     def __init__(self, extract_date: str, problems: list[Problem], report: str | None = None):
         self.extract_date = extract_date
         self.problems = problems
@@ -106,5 +108,13 @@ class DropRejected(Exception):
         if len(problems) > 40:
             shown.append(f"... and {len(problems) - 40} more problems")
         tail = f"\n  full report: {report}" if report else ""
-        super().__init__(f"drop {extract_date} rejected, nothing of it was loaded:\n  "
+        super().__init__(self.headline.format(extract_date=extract_date) + ":\n  "
                          + "\n  ".join(shown) + tail)
+
+
+class LoadedDropChanged(DropRejected):
+    """Files of an already-loaded drop changed: the run loads nothing until they are
+    restored (history cannot be rewritten)."""
+
+    headline = ("files of already-loaded drop(s) changed in the landing folder; nothing was "
+                "loaded this run")

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from csc.contract import load_contract
-from csc.load import DropRejected, load_new_drops
+from csc.load import DropRejected, LoadedDropChanged, load_new_drops
 
 from .drops import base_tables, contact, history_fingerprint, person, write_drop
 
@@ -131,6 +131,8 @@ def test_a_loaded_file_that_changed_is_refused_naming_both_checksums(tmp_path: P
     with pytest.raises(DropRejected) as caught:
         load_new_drops(landing, work)
     message = str(caught.value)
+    assert isinstance(caught.value, LoadedDropChanged)
+    assert message.startswith("files of already-loaded drop(s) changed in the landing folder")
     assert "2013-07-14/raise/contacts.csv: file changed after its drop was loaded" in message
     assert old in message and caught.value.problems[0].rule == "changed-after-load"
     from csc.load import file_checksum
