@@ -3,6 +3,8 @@ multiple of a bare `select count(*) from read_csv(...)` over the same files.
 
 The dataset is the demo drops (csc.generate.generate_demo, LA 808) replicated across N
 synthetic three-digit LA codes: every drop file holds N LAs' rows, ordered by LA and key.
+In the last drop 5% of contacts change and 1% disappear, so the increment closes versions
+and records deletions as a real night would.
 
     .venv/bin/python bench/bench_load.py --las 100
 
@@ -26,14 +28,24 @@ from csc.contract import load_contract
 from csc.generate import generate_demo
 from csc.load import find_drops, load_new_drops
 
+# In the last drop, as in a real nightly increment, some records change or disappear:
+# 1 contact in 20 has its outcome changed, 1 in 100 is gone (deleted in the source).
+CHURN = """select * replace (
+               case when hash(la_code, contact_id) % 20 = 0
+                    then case outcome when 'referral' then 'closed_logged' else 'referral' end
+                    else outcome end as outcome)
+           from ({rows}) where hash(la_code, contact_id) % 100 <> 7"""
+
 
 def replicate(demo: Path, out: Path, la_codes: list[str]) -> int:
-    """Write every demo drop under `out` with its rows repeated for each LA code."""
+    """Write every demo drop under `out` with its rows repeated for each LA code (and some
+    churn in the contacts of the last drop)."""
     contract = load_contract()
     codes = ", ".join(f"'{c}'" for c in la_codes)
     rows = 0
+    dates = find_drops(demo)
     with duckdb.connect() as con:
-        for extract_date in find_drops(demo):
+        for extract_date in dates:
             for table in contract.tables.values():
                 src = demo / extract_date / table.relative_path
                 if not src.exists():
@@ -42,11 +54,13 @@ def replicate(demo: Path, out: Path, la_codes: list[str]) -> int:
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 cols = ", ".join(f'"{c}"' for c in table.column_names if c != "la_code")
                 key = ", ".join(f'"{c}"' for c in table.key if c != "la_code")
+                select = f"""select la.code as la_code, {cols}
+                             from read_csv('{src}', header = true, all_varchar = true) t,
+                                  (select unnest([{codes}]) as code) la"""
+                if table.name == "contacts" and extract_date == dates[-1]:
+                    select = CHURN.format(rows=select)
                 con.execute(
-                    f"""copy (select la.code as la_code, {cols}
-                              from read_csv('{src}', header = true, all_varchar = true) t,
-                                   (select unnest([{codes}]) as code) la
-                              order by la.code, {key})
+                    f"""copy ({select} order by la_code, {key})
                         to '{dst}' (header true, delimiter ',')""")
                 rows += con.execute(
                     f"select count(*) from read_csv('{dst}', header = true)").fetchone()[0]
