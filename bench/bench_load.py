@@ -107,6 +107,9 @@ def main() -> None:
               f"load/count ratio {seconds / count_seconds:.1f}x; versions added "
               f"{result.versions_added:,}, closed {result.versions_closed:,}, records deleted "
               f"{result.records_deleted:,}")
+        steps = ", ".join(f"{step} {s:.2f}s ({s / count_seconds:.1f}x count)"
+                          for step, s in result.seconds.items())
+        print(f"  time by step: {steps}")
 
     # Full load: every drop into an empty work database.
     work = root / "full.work.duckdb"

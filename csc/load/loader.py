@@ -28,6 +28,9 @@ class LoadResult:
     versions_added: int = 0
     versions_closed: int = 0
     records_deleted: int = 0
+    # where the time went: reading + checking, merging (up to commit), closing the
+    # database (DuckDB writes the new versions to the file at its checkpoint)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def add(self, other: LoadResult) -> None:
         self.drops_loaded += other.drops_loaded
@@ -35,6 +38,8 @@ class LoadResult:
         self.versions_added += other.versions_added
         self.versions_closed += other.versions_closed
         self.records_deleted += other.records_deleted
+        for step, seconds in other.seconds.items():
+            self.seconds[step] = self.seconds.get(step, 0.0) + seconds
 
 
 def find_drops(landing: Path) -> list[str]:
@@ -79,6 +84,7 @@ def load_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
     assert checked is not None
     load_id = uuid.uuid4().hex[:12]
     result = LoadResult(drops_loaded=[extract_date])
+    result.seconds["check"] = time.monotonic() - started
     con.execute("begin transaction")
     try:
         for sf in checked.files.values():
@@ -104,6 +110,7 @@ def load_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
              result.versions_added, result.versions_closed, result.records_deleted,
              round(time.monotonic() - started, 3)])
         con.execute("commit")
+        result.seconds["merge"] = time.monotonic() - started - result.seconds["check"]
     except BaseException:
         con.execute("rollback")
         raise
@@ -141,4 +148,6 @@ def load_new_drops(landing: Path, work_db: Path, contract: Contract | None = Non
                 continue
             total.add(load_drop(con, landing, extract_date, contract, quarantine_dir, newest))
             newest = extract_date
+        closing = time.monotonic()
+    total.seconds["close"] = time.monotonic() - closing
     return total
