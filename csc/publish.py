@@ -1,25 +1,61 @@
 """Publish the warehouse: copy what analysts and BI need into a new file, swap it in.
 
-The published file holds the marts and the run log only (no raw or staging data, no views
-over file paths). It is written with DuckDB storage version v1.0.0 so that BI drivers
-bundling older DuckDB (1.1 on) can open it, then moved over the old file with an atomic
-rename: readers see the old file or the new one, never a half-written one.
+The published file holds the marts (tables, and views materialised as tables), the load
+manifest and the run log: no raw or staging data, no views (so none over file paths). It is
+written with DuckDB storage version v1.0.0 so that BI drivers bundling older DuckDB (1.1
+on) can open it, then moved over the old file with an atomic rename: a reader sees the old
+file or the new one, never a half-written one, and a reader holding the old file open keeps
+reading it (its inode lives on) until it reconnects.
+
+Before the rename, two guards refuse a publication that would leak a direct identifier: a
+published column named like a contract PII column (forename, surname, date_of_birth,
+postcode, upn), or a text value shaped like a UPN or a full postcode.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
 from csc.config import WarehousePaths
+from csc.contract import load_contract
+from csc.runlog import PUBLISHED_COLUMNS, fault_point, stored_value
 
 PUBLISHED_SCHEMAS = ("marts", "meta")
-# meta tables that are published (the load manifest names source files, which is fine;
-# nothing in meta holds a direct identifier).
+# meta tables that are published (the load manifest holds dates and counts only).
 PUBLISHED_META = ("refresh_runs", "loaded_drops")
 STORAGE_VERSION = "v1.0.0"
+
+# Shapes of direct identifiers no published text value may have (checked on every text
+# column of the new file before it is swapped in).
+IDENTIFIER_PATTERNS = {
+    "UPN": r"^[A-Z][0-9]{11}[0-9A-Z]$",
+    "full postcode": r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$",
+}
+
+
+class PublishRefused(Exception):
+    """The new file would publish a direct identifier; nothing was swapped in."""
+
+
+@dataclass
+class PublishResult:
+    path: Path
+    rows: dict[str, int] = field(default_factory=dict)  # "schema.table" -> rows
+    measures: int = 0       # distinct measure ids in marts.measure_values
+    measure_rows: int = 0   # rows of marts.measure_values
+
+    @property
+    def tables(self) -> list[str]:
+        return list(self.rows)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
 
 
 def _sql_str(path: Path) -> str:
@@ -27,36 +63,127 @@ def _sql_str(path: Path) -> str:
 
 
 def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
+    """(schema, name) of what is published from `catalog`: every marts table and view, and
+    the published meta tables."""
     rows = con.execute(
         """select schema_name, table_name from duckdb_tables()
-           where database_name = ? and schema_name in ('marts', 'meta')
-           order by schema_name, table_name""",
+           where database_name = $1 and schema_name in ('marts', 'meta')
+           union all
+           select schema_name, view_name from duckdb_views()
+           where database_name = $1 and schema_name = 'marts' and not internal
+           order by 1, 2""",
         [catalog],
     ).fetchall()
     return [(s, t) for s, t in rows if s == "marts" or t in PUBLISHED_META]
 
 
-def publish(paths: WarehousePaths) -> list[str]:
-    """Write the published file from the work database and swap it in; return its tables."""
+def pii_column_names() -> set[str]:
+    """Names of the contract's direct-identifier columns."""
+    return {c.name for t in load_contract().tables.values() for c in t.columns if c.pii}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str
+             ) -> list[tuple[str, str]]:
+    return con.execute(
+        """select column_name, data_type from duckdb_columns()
+           where database_name = ? and schema_name = ? and table_name = ?
+           order by column_index""", [catalog, schema, table]).fetchall()
+
+
+def _identifier_problems(con: duckdb.DuckDBPyConnection, catalog: str,
+                         tables: list[tuple[str, str]]) -> list[str]:
+    problems = []
+    pii = pii_column_names()
+    for schema, table in tables:
+        for column, kind in _columns(con, catalog, schema, table):
+            if column.lower() in pii:
+                problems.append(f"{schema}.{table}.{column}: a direct-identifier column")
+            if kind != "VARCHAR":
+                continue
+            for label, pattern in IDENTIFIER_PATTERNS.items():
+                found = con.execute(
+                    f"""select "{column}" from {catalog}.{schema}."{table}"
+                        where regexp_full_match(upper(trim("{column}")), ?) limit 1""",
+                    [pattern]).fetchone()
+                if found:
+                    problems.append(f"{schema}.{table}.{column}: a value shaped like a "
+                                    f"{label}")
+    return problems
+
+
+def _copy_run_log(con: duckdb.DuckDBPyConnection, run_id: str | None,
+                  finished: dict[str, object]) -> None:
+    present = {c for c, _ in _columns(con, "work", "meta", "refresh_runs")}
+    cols = ", ".join(c for c in PUBLISHED_COLUMNS if c in present)
+    con.execute(f"create table pub.meta.refresh_runs as select {cols} "
+                "from work.meta.refresh_runs order by started_at")
+    if run_id is None:
+        return
+    fields = {k: v for k, v in finished.items() if k in PUBLISHED_COLUMNS and k in present}
+    fields = {"status": "succeeded", "finished_at": datetime.now(), **fields}
+    assignments = ", ".join(f"{k} = ?" for k in fields)
+    con.execute(f"update pub.meta.refresh_runs set {assignments} where run_id = ?",
+                [*(stored_value(v) for v in fields.values()), run_id])
+
+
+def publish_warehouse(paths: WarehousePaths, run_id: str | None = None,
+                      run_fields: dict[str, object] | None = None) -> PublishResult:
+    """Write the published file from the work database and swap it in.
+
+    `run_id`: the refresh doing the publishing; its row in the published run log reads
+    `succeeded` (with `run_fields`, e.g. step timings), since the file only exists if it
+    did. Raises PublishRefused (nothing swapped in) when a direct identifier would leak.
+    """
+    fault_point("publish")
     target = paths.staging_publish
     target.unlink(missing_ok=True)
     target.with_name(target.name + ".wal").unlink(missing_ok=True)
+    result = PublishResult(path=paths.published)
     con = duckdb.connect()
     try:
         con.execute(f"attach '{_sql_str(paths.work)}' as work (read_only)")
-        con.execute(f"attach '{_sql_str(target)}' as pub (storage_version '{STORAGE_VERSION}')")
         tables = published_tables(con, "work")
+        refused = [p for p in _identifier_problems(con, "work", tables)
+                   if "direct-identifier column" in p]
+        if refused:
+            raise PublishRefused("not published: " + "; ".join(refused))
+        con.execute(f"attach '{_sql_str(target)}' as pub (storage_version '{STORAGE_VERSION}')")
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists pub.{schema}")
-        for schema, table in tables:
-            con.execute(f"create table pub.{schema}.{table} as select * from work.{schema}.{table}")
+        for n, (schema, table) in enumerate(tables, start=1):
+            if (schema, table) == ("meta", "refresh_runs"):
+                _copy_run_log(con, run_id, run_fields or {})
+            else:
+                con.execute(f'create table pub.{schema}."{table}" as '
+                            f'select * from work.{schema}."{table}"')
+            result.rows[f"{schema}.{table}"] = con.execute(
+                f'select count(*) from pub.{schema}."{table}"').fetchone()[0]
+            if n == len(tables) // 2:
+                con.execute("checkpoint pub")
+                fault_point("mid-publish")  # the new file is half written
+        problems = _identifier_problems(con, "pub", tables)
+        if problems:
+            raise PublishRefused("not published: " + "; ".join(problems))
+        if ("marts", "measure_values") in tables:
+            result.measures, result.measure_rows = con.execute(
+                "select count(distinct measure_id), count(*) from pub.marts.measure_values"
+            ).fetchone()
+        if run_id is not None and ("meta", "refresh_runs") in tables:
+            con.execute("update pub.meta.refresh_runs set measures_published = ?, "
+                        "measure_rows = ?, published_rows = ? where run_id = ?",
+                        [result.measures, result.measure_rows, result.total_rows, run_id])
         con.execute("checkpoint pub")
         con.execute("detach pub")
         con.execute("detach work")
-    finally:
+    except BaseException:
         con.close()
+        target.unlink(missing_ok=True)
+        target.with_name(target.name + ".wal").unlink(missing_ok=True)
+        raise
+    con.close()
     with target.open("rb") as fh:
         os.fsync(fh.fileno())
+    fault_point("before-rename")
     paths.published.parent.mkdir(parents=True, exist_ok=True)
     os.replace(target, paths.published)
     dir_fd = os.open(paths.published.parent, os.O_RDONLY)
@@ -64,4 +191,9 @@ def publish(paths: WarehousePaths) -> list[str]:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-    return [f"{s}.{t}" for s, t in tables]
+    return result
+
+
+def publish(paths: WarehousePaths) -> list[str]:
+    """Publish without a run (tools and tests); return the published tables."""
+    return publish_warehouse(paths).tables

@@ -1,29 +1,77 @@
-"""meta.refresh_runs: one row per refresh, in the work database (and so in the published file)."""
+"""meta.refresh_runs: one row per refresh, kept in the work database and published.
+
+A run's row is written as the run goes (status `running`), so a refresh that dies leaves a
+trace. Only one refresh of a warehouse runs at a time (`refresh_lock`), so a `running` row
+found by the next refresh is stale: the process ended without finishing (killed, crashed,
+machine restarted). `close_stale_runs` marks it `abandoned`, or `succeeded` when the
+published file shows that its publication went through before the process died.
+
+This module also holds the fault-injection points the failure tests use
+(`CSC_FAULT_KILL_AT`, `CSC_FAULT_TRANSIENT_AT`): a refresh run by a council never sets them.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import json
+import logging
+import os
+import signal
+import sys
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-DDL = """
-create table if not exists meta.refresh_runs (
-    run_id varchar primary key,
-    started_at timestamp,
-    finished_at timestamp,
-    status varchar,            -- running | succeeded | failed
-    failed_step varchar,       -- load | build | validate | publish | report (NULL on success)
-    message varchar,
-    drops_loaded varchar,      -- comma-separated extract dates
-    rows_loaded bigint,
-    validation_result varchar, -- summary line of the GX checkpoint
-    validation_failures varchar,
-    step_seconds varchar       -- JSON object: step -> seconds
+from csc.config import WarehousePaths
+
+log = logging.getLogger(__name__)
+
+# Columns of meta.refresh_runs. New columns are added to an existing table on first use,
+# so a work database made by an older version keeps its history.
+COLUMNS: dict[str, str] = {
+    "run_id": "varchar primary key",
+    "started_at": "timestamp",
+    "finished_at": "timestamp",
+    "status": "varchar",              # running | succeeded | failed | abandoned
+    "failed_step": "varchar",         # start | load | build | validate | publish | report
+    "message": "varchar",             # the error in words (work database only: not published)
+    "drops_loaded": "varchar",        # comma-separated extract dates
+    "rows_loaded": "bigint",          # rows read from the new drops
+    "versions_added": "bigint",       # raw history: record versions added
+    "versions_closed": "bigint",      # raw history: record versions closed
+    "dbt_nodes": "integer",           # models, seeds and tests dbt built
+    "validation_result": "varchar",   # summary line of the GX checkpoint
+    "validation_failures": "varchar",
+    "measures_published": "integer",  # distinct measure ids in marts.measure_values
+    "measure_rows": "bigint",         # rows of marts.measure_values published
+    "published_rows": "bigint",       # rows of every published table
+    "step_seconds": "varchar",        # JSON: step -> seconds
+    "step_rows": "varchar",           # JSON: step -> rows (load: read, build: marts, publish)
+    "step_attempts": "varchar",       # JSON: step -> attempts (more than 1: retried)
+    "landing": "varchar",
+    "published_file": "varchar",
+    "data_docs": "varchar",           # GX Data Docs index.html of this run
+    "report_path": "varchar",
+    "log_file": "varchar",            # the plain-text log of this run
+    "flow_run_id": "varchar",         # Prefect flow run
+}
+
+# What the published copy of the run log keeps: counts and outcomes. Error messages and
+# paths stay in the work database (a loader message can quote a delivered value).
+PUBLISHED_COLUMNS = (
+    "run_id", "started_at", "finished_at", "status", "failed_step", "drops_loaded",
+    "rows_loaded", "versions_added", "versions_closed", "dbt_nodes", "validation_result",
+    "measures_published", "measure_rows", "published_rows", "step_seconds", "step_rows",
+    "step_attempts",
 )
-"""
+
+DDL = "create table if not exists meta.refresh_runs (\n    " + ",\n    ".join(
+    f"{name} {kind}" for name, kind in COLUMNS.items()) + "\n)"
 
 
 def _connect(work_db: Path) -> duckdb.DuckDBPyConnection:
@@ -31,35 +79,169 @@ def _connect(work_db: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(work_db))
     con.execute("create schema if not exists meta")
     con.execute(DDL)
+    for name, kind in COLUMNS.items():
+        if name != "run_id":
+            con.execute(f"alter table meta.refresh_runs add column if not exists {name} {kind}")
     return con
 
 
-def start_run(work_db: Path) -> str:
+def stored_value(value: object) -> object:
+    if isinstance(value, dict):
+        return json.dumps(value)
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def start_run(work_db: Path, **fields: object) -> str:
+    """Insert a `running` row for a new refresh; return its run id."""
     run_id = datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6]
     with _connect(work_db) as con:
         con.execute(
             "insert into meta.refresh_runs (run_id, started_at, status) values (?, ?, 'running')",
             [run_id, datetime.now()],
         )
+    update_run(work_db, run_id, **fields)
     return run_id
 
 
 def update_run(work_db: Path, run_id: str, **fields: object) -> None:
-    """Set columns of the run's row; dicts and lists are stored as JSON / comma lists."""
+    """Set columns of the run's row; dicts are stored as JSON, lists as comma lists."""
     if not fields:
         return
-    values = []
-    for value in fields.values():
-        if isinstance(value, dict):
-            value = json.dumps(value)
-        elif isinstance(value, list | tuple):
-            value = ",".join(str(v) for v in value)
-        values.append(value)
+    unknown = set(fields) - set(COLUMNS)
+    if unknown:
+        raise KeyError(f"meta.refresh_runs has no column {sorted(unknown)}")
     assignments = ", ".join(f"{k} = ?" for k in fields)
     with _connect(work_db) as con:
         con.execute(f"update meta.refresh_runs set {assignments} where run_id = ?",
-                    [*values, run_id])
+                    [*(stored_value(v) for v in fields.values()), run_id])
 
 
 def finish_run(work_db: Path, run_id: str, status: str, **fields: object) -> None:
     update_run(work_db, run_id, status=status, finished_at=datetime.now(), **fields)
+
+
+def read_run(work_db: Path, run_id: str) -> dict[str, object]:
+    """The run's row as a dict (column -> value)."""
+    with _connect(work_db) as con:
+        cur = con.execute("select * from meta.refresh_runs where run_id = ?", [run_id])
+        names = [d[0] for d in cur.description]
+        row = cur.fetchone()
+    if row is None:
+        raise KeyError(f"no refresh run {run_id}")
+    return dict(zip(names, row, strict=True))
+
+
+def _published_status(published: Path, run_ids: list[str]) -> dict[str, str]:
+    """Status of these runs in the published file's run log ({} when it cannot be read)."""
+    if not published.exists() or not run_ids:
+        return {}
+    try:
+        with duckdb.connect(str(published), read_only=True) as con:
+            rows = con.execute(
+                "select run_id, status from meta.refresh_runs where list_contains(?, run_id)",
+                [run_ids]).fetchall()
+    except duckdb.Error as exc:
+        log.warning("could not read the run log of %s: %s", published, exc)
+        return {}
+    return dict(rows)
+
+
+def close_stale_runs(work_db: Path, published: Path, by_run: str | None = None
+                     ) -> dict[str, str]:
+    """Mark `running` rows left by refreshes that died; return run id -> new status.
+
+    Call it while holding `refresh_lock`: then no other refresh is running and every
+    `running` row but the caller's own (`by_run`) is stale. A run whose publication
+    reached the published file (it died after the rename) is `succeeded`; any other is
+    `abandoned`.
+    """
+    if not work_db.exists():
+        return {}
+    with _connect(work_db) as con:
+        stale = [r[0] for r in con.execute(
+            """select run_id from meta.refresh_runs
+               where status = 'running' and run_id is distinct from ? order by started_at""",
+            [by_run]).fetchall()]
+    if not stale:
+        return {}
+    in_published = _published_status(published, stale)
+    outcome: dict[str, str] = {}
+    with _connect(work_db) as con:
+        for run_id in stale:
+            if in_published.get(run_id) == "succeeded":
+                status = "succeeded"
+                message = ("published; the process ended before it finished its run log "
+                           f"(completed by run {by_run})")
+            else:
+                status = "abandoned"
+                message = ("the process ended before the run finished (killed, crashed or "
+                           f"the machine stopped); found by run {by_run}. The published "
+                           "warehouse was not changed by it")
+            con.execute(
+                """update meta.refresh_runs set status = ?, message = coalesce(message, ?)
+                   where run_id = ?""", [status, message, run_id])
+            outcome[run_id] = status
+    return outcome
+
+
+class RefreshAlreadyRunning(Exception):
+    """Another refresh of the same warehouse holds the lock."""
+
+
+def lock_path(paths: WarehousePaths) -> Path:
+    return paths.directory / f".{paths.published.stem}.refresh.lock"
+
+
+@contextlib.contextmanager
+def refresh_lock(paths: WarehousePaths) -> Iterator[Path]:
+    """Hold the warehouse's refresh lock for the duration of a refresh.
+
+    An advisory `flock` on a lock file beside the warehouse: the kernel releases it when
+    the process ends however it ends, so a killed refresh never leaves a stale lock.
+    """
+    path = lock_path(paths)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+            raise RefreshAlreadyRunning(
+                f"another refresh of {paths.published} is running (process {holder}); "
+                f"lock file {path}") from exc
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield path
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+# --- Fault injection, for the failure tests only -------------------------------------------
+
+FAULT_KILL_ENV = "CSC_FAULT_KILL_AT"
+FAULT_TRANSIENT_ENV = "CSC_FAULT_TRANSIENT_AT"
+_transient_fired: set[str] = set()
+
+
+def fault_requested(point: str) -> bool:
+    return os.environ.get(FAULT_KILL_ENV) == point
+
+
+def fault_point(point: str) -> None:
+    """Test hook. `CSC_FAULT_KILL_AT=<point>`: the process SIGKILLs itself here, as a power
+    cut or the OOM killer would (no cleanup, no finally blocks).
+    `CSC_FAULT_TRANSIENT_AT=<point>`: raise a transient OSError here, once per process."""
+    if fault_requested(point):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get(FAULT_TRANSIENT_ENV) == point and point not in _transient_fired:
+        _transient_fired.add(point)
+        raise OSError(errno.EBUSY, f"injected transient fault at {point}")
