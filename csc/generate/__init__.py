@@ -132,31 +132,52 @@ def la_codes(n: int) -> list[str]:
     return codes[:n]
 
 
+def _build_synthetic(args: tuple) -> tuple[dict, pd.DataFrame, list[str]]:
+    """Build one uncalibrated LA (run in a worker process)."""
+    la, k, seed, size, first_fy, last_fy, horizon_end = args
+    contract = load_contract()
+    la_rng = np.random.default_rng([seed, k])
+    plan = synthetic_plan(la, first_fy, last_fy, size, la_rng)
+    wd = WorkingDays(first_fy - 6, last_fy + 2)
+    return _build_la(plan, wd, int(la_rng.integers(2**31)), horizon_end, contract)
+
+
 def generate(out: Path, las: list[str], first: date, last: date, drops: str = "final",
              seed: int = DEMO_SEED, truth: Path | None = None,
-             progress: Callable[[Iterator[str], int], Iterator[str]] | None = None,
+             progress: Callable[[int], None] | None = None, workers: int = 1,
+             sizes: list[float] | None = None,
              contract: Contract | None = None) -> GenerationResult:
-    """Synthetic drops for many LAs from `first` to `last` (uncalibrated, scaled to size)."""
+    """Synthetic drops for many LAs from `first` to `last` (uncalibrated, scaled to size).
+
+    Each LA is built on its own random stream (seed, LA position), so the output depends
+    only on the arguments, not on `workers` (LAs are built in parallel processes and written
+    in order). `progress` is called with the number of LAs finished after each one."""
     contract = contract or load_contract()
     rng = np.random.default_rng(seed)
-    sizes = la_sizes(len(las), rng)
+    la_size = la_sizes(len(las), rng) if sizes is None else np.asarray(sizes, dtype=float)
     days = drop_days(first, last, drops)
     first_fy = first.year if first.month >= 4 else first.year - 1
     last_fy = last.year if last.month >= 4 else last.year - 1
-    wd = WorkingDays(first_fy - 6, last_fy + 2)
+    jobs = [(la, k, seed, float(la_size[k]), first_fy, last_fy, max(days))
+            for k, la in enumerate(las)]
     writer = DropWriter(Path(out), contract)
     truths, shortfalls = [], []
-    it: Iterator[str] = iter(las)
-    if progress is not None:
-        it = progress(it, len(las))
-    for k, la in enumerate(it):
-        la_rng = np.random.default_rng([seed, k])
-        plan = synthetic_plan(la, first_fy, last_fy, float(sizes[k]), la_rng)
-        tables, truth_frame, short = _build_la(plan, wd, int(la_rng.integers(2**31)),
-                                               max(days), contract)
-        for d in days:
-            writer.write(to_date(d).isoformat(), tables, d)
-        truths.append(truth_frame)
-        shortfalls += short
+
+    def consume(results: Iterator) -> None:
+        for done, (tables, truth_frame, short) in enumerate(results, start=1):
+            for d in days:
+                writer.write(to_date(d).isoformat(), tables, d)
+            truths.append(truth_frame)
+            shortfalls.extend(short)
+            if progress is not None:
+                progress(done)
+
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("spawn").Pool(workers, maxtasksperchild=8) as pool:
+            consume(pool.imap(_build_synthetic, jobs))
+    else:
+        consume(map(_build_synthetic, jobs))
     _write_truth(truth, truths)
     return GenerationResult(drops=writer.drops(), rows=writer.rows, shortfalls=shortfalls)

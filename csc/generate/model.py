@@ -169,13 +169,19 @@ class Builder:
         a.loc[single, "completed"] = wd.add(a.start[single].to_numpy(),
                                             rng.integers(15, 60, size=single.sum()))
         ref_cnt = wd.count_to(a.referral_date.to_numpy())
+        completed = a.completed.to_numpy().astype(np.int64)
+        a_start = a.start.to_numpy().astype(np.int64)
+        a_ref_date = a.referral_date.to_numpy()
+        is_initial = a.type.to_numpy() == "initial"
+        a_s47 = a.s47.to_numpy()
+        a_ref = a.referral_id.to_numpy()
         for i, row in self.q.iterrows():
             qs, qe = int(row.start), int(row.end)
-            pool = np.flatnonzero((~single) & (a.completed.to_numpy() == NONE)
-                                  & (a.start.to_numpy() <= qe))
+            pool = np.flatnonzero((~single) & (completed == NONE)
+                                  & (a_start <= qe))
             if len(pool) == 0:
                 continue
-            lo = np.maximum(wd.first_pos(a.start.to_numpy()[pool]), wd.first_pos(qs))
+            lo = np.maximum(wd.first_pos(a_start[pool]), wd.first_pos(qs))
             hi_q = wd.last_pos(qe)
             hi_t = np.minimum(hi_q, ref_cnt[pool] + 9)
             lo_l = np.maximum(lo, ref_cnt[pool] + 10)
@@ -184,7 +190,7 @@ class Builder:
             t_idx = _pick(np.flatnonzero(ok_t), int(row.ia_timely), rng)
             self.note("initial assessments in time", i, int(row.ia_timely), len(t_idx))
             rest = np.setdiff1d(np.flatnonzero(ok_l), t_idx)
-            age = (qe - a.referral_date.to_numpy()[pool][rest]).astype(float)
+            age = (qe - a_ref_date[pool][rest]).astype(float)
             l_idx = _pick(rest, int(row.ia_done) - int(row.ia_timely), rng, weights=age ** 2)
             self.note("initial assessments late", i, int(row.ia_done) - int(row.ia_timely),
                       len(l_idx))
@@ -192,7 +198,8 @@ class Builder:
             done[t_idx] = wd.at(_uniform_pos(lo[t_idx], hi_t[t_idx], rng))
             done[l_idx] = wd.at(_uniform_pos(lo_l[l_idx], np.full(len(l_idx), hi_q), rng))
             sel = np.concatenate([t_idx, l_idx])
-            a.iloc[pool[sel], a.columns.get_loc("completed")] = done[sel]
+            completed[pool[sel]] = done[sel]
+        a["completed"] = completed
         a["assessment_id"] = np.arange(len(a))
         # Core assessments follow an initial assessment of the same referral.
         cores = []
@@ -201,16 +208,15 @@ class Builder:
             if row.ca_done <= 0:
                 continue
             qs, qe = int(row.start), int(row.end)
-            pool = np.flatnonzero((a.type.to_numpy() == "initial") & ~has_core
-                                  & (a.completed.to_numpy() != NONE)
-                                  & (a.completed.to_numpy() <= qe))
-            s = wd.add(a.completed.to_numpy()[pool], 1)
+            pool = np.flatnonzero(is_initial & ~has_core
+                                  & (completed != NONE) & (completed <= qe))
+            s = wd.add(completed[pool], 1)
             s_cnt = wd.count_to(s)
             lo = np.maximum(wd.first_pos(s), wd.first_pos(qs))
             hi_q = wd.last_pos(qe)
             hi_t = np.minimum(hi_q, s_cnt + 34)
             lo_l = np.maximum(lo, s_cnt + 35)
-            w = np.where(a.s47.to_numpy()[pool], 5.0, 1.0)
+            w = np.where(a_s47[pool], 5.0, 1.0)
             t_idx = _pick(np.flatnonzero(lo <= hi_t), int(row.ca_timely), rng,
                           weights=w[lo <= hi_t])
             self.note("core assessments in time", i, int(row.ca_timely), len(t_idx))
@@ -223,7 +229,7 @@ class Builder:
                                                       np.full(len(l_idx), hi_q), rng))])
             sel = np.concatenate([t_idx, l_idx])
             has_core[pool[sel]] = True
-            cores.append(pd.DataFrame({"referral_id": a.referral_id.to_numpy()[pool[sel]],
+            cores.append(pd.DataFrame({"referral_id": a_ref[pool[sel]],
                                        "start": s[sel], "completed": done, "type": "core"}))
         if cores:
             core = pd.concat(cores, ignore_index=True)
@@ -456,18 +462,21 @@ class Builder:
         in_care = (rng.random(n0) * np.minimum(age_now, 4 * YEAR)).astype(np.int64) + 1
         pre = pd.DataFrame({"start": wd.at(wd.first_pos(first - in_care)), "end": NONE,
                             "dob": first - age_now, "reason": "", "cohort": False})
-        periods = pd.concat([cohort, pre], ignore_index=True)
+        both = pd.concat([cohort, pre], ignore_index=True)
+        st = both.start.to_numpy().astype(np.int64)
+        en = both.end.to_numpy().astype(np.int64)
+        dob = both.dob.to_numpy().astype(np.int64)
+        reason = both.reason.to_numpy(dtype=object)
+        is_cohort = both.cohort.to_numpy(dtype=bool)
         for i, row in q.iterrows():
             qs, qe = int(row.start), int(row.end)
-            st, en = periods.start.to_numpy(), periods.end.to_numpy()
-            gen = ~periods.cohort.to_numpy()
-            open_g = gen & (st < qs) & (en == NONE)
-            b18g = add_months(periods.dob.to_numpy(), 216)
+            open_g = ~is_cohort & (st < qs) & (en == NONE)
+            b18g = add_months(dob, 216)
             turn18 = np.flatnonzero(open_g & (b18g <= qe))
-            periods.iloc[turn18, periods.columns.get_loc("end")] = np.maximum(b18g[turn18], qs)
-            periods.iloc[turn18, periods.columns.get_loc("reason")] = "E8"
+            en[turn18] = np.maximum(b18g[turn18], qs)
+            reason[turn18] = "E8"
             open_g[turn18] = False
-            age = qs - periods.dob.to_numpy()
+            age = qs - dob
             for col, codes in self.ROUTES.items():
                 k = int(row[col])
                 if col == "perm_adoption":
@@ -476,31 +485,29 @@ class Builder:
                     ok = open_g & (age < 16 * YEAR) & (qs - st > 90)
                 take = _pick(np.flatnonzero(ok), k, rng)
                 self.note(col, i, k, len(take))
-                periods.iloc[take, periods.columns.get_loc("end")] = wd.uniform(qs, qe, len(take),
-                                                                                rng)
-                periods.iloc[take, periods.columns.get_loc("reason")] = rng.choice(codes,
-                                                                                   len(take))
+                en[take] = wd.uniform(qs, qe, len(take), rng)
+                reason[take] = rng.choice(codes, len(take))
                 open_g[take] = False
             other = _pick(np.flatnonzero(open_g), int(rng.binomial(open_g.sum(), 0.012)), rng)
-            periods.iloc[other, periods.columns.get_loc("end")] = wd.uniform(qs, qe, len(other),
-                                                                             rng)
-            periods.iloc[other, periods.columns.get_loc("reason")] = rng.choice(
-                ["E3", "E5", "E9", "E16", "E14"], len(other))
+            en[other] = wd.uniform(qs, qe, len(other), rng)
+            reason[other] = rng.choice(["E3", "E5", "E9", "E16", "E14"], len(other))
             open_g[other] = False
-            st, en = periods.start.to_numpy(), periods.end.to_numpy()
             at_end = int(((st <= qe) & ((en == NONE) | (en > qe))).sum())
             need = int(row.cic_stock) - at_end
             if need < 0:
                 extra = _pick(np.flatnonzero(open_g), -need, rng)
-                periods.iloc[extra, periods.columns.get_loc("end")] = wd.uniform(
-                    qs, qe, len(extra), rng)
-                periods.iloc[extra, periods.columns.get_loc("reason")] = "E9"
+                en[extra] = wd.uniform(qs, qe, len(extra), rng)
+                reason[extra] = "E9"
                 need = 0
             if need:
                 s_new = wd.uniform(qs, qe, need, rng)
-                new = pd.DataFrame({"start": s_new, "end": NONE, "dob": s_new - self._ages(need),
-                                    "reason": "", "cohort": False})
-                periods = pd.concat([periods, new], ignore_index=True)
+                st = np.concatenate([st, s_new])
+                en = np.concatenate([en, np.full(need, NONE)])
+                dob = np.concatenate([dob, s_new - self._ages(need)])
+                reason = np.concatenate([reason, np.full(need, "", dtype=object)])
+                is_cohort = np.concatenate([is_cohort, np.zeros(need, dtype=bool)])
+        periods = pd.DataFrame({"start": st, "end": en, "dob": dob, "reason": reason,
+                                "cohort": is_cohort})
         periods = periods[periods.start <= self.horizon_end].reset_index(drop=True)
         periods.loc[periods.end > self.horizon_end, ["end", "reason"]] = [NONE, ""]
         periods["period_id"] = np.arange(len(periods))
