@@ -114,7 +114,7 @@ def drop_days(first: date, last: date, how: str) -> list[int]:
     if how == "final":
         return [end + DROP_LAG]
     if how == "nightly":
-        return list(range(start + 1, end + DROP_LAG + 1))
+        return list(range(start, end + 1))  # an extract every night of the run
     step = {"quarterly": 3, "monthly": 1}[how]
     ends = add_months(np.array([start]), np.arange(step, 10_000, step)) - 1
     ends = ends[ends <= end]
