@@ -1,9 +1,26 @@
 -- Every measure's counts on every extract it is computed on, one row per
 -- la_code x measure x period x as_at x breakdown. Each measure's logic lives in its own
 -- int_measure_counts__* model; this model only stacks them and adds the catalogue's
--- unit, polarity and the value.
+-- unit, polarity and the value. A table: both marts read it.
+{{ config(materialized='table') }}
 with stacked as (
     select * from {{ ref('int_measure_counts__contacts') }}
+    union all
+    select * from {{ ref('int_measure_counts__referrals') }}
+    union all
+    select * from {{ ref('int_measure_counts__assessments') }}
+    union all
+    select * from {{ ref('int_measure_counts__child_protection') }}
+    union all
+    select * from {{ ref('int_measure_counts__children_in_care') }}
+    union all
+    select * from {{ ref('int_measure_counts__children_in_need') }}
+    union all
+    select * from {{ ref('int_measure_counts__care_leavers') }}
+    union all
+    select * from {{ ref('int_measure_counts__caf') }}
+    union all
+    select * from {{ ref('int_measure_counts__cafcass_care_applications_rate') }}
 ),
 
 catalogue as (

@@ -1,0 +1,192 @@
+{#- Building blocks shared by the process-model measures (shared/design/measures.md). -#}
+
+{#- `date_expr` moved by `n` months, as a date. Month arithmetic clamps to the month's last
+    day (31 August + 6 months = 28/29 February), as the measures' Boundaries require. -#}
+{% macro add_months(date_expr, n) -%}
+    cast({{ dbt.dateadd('month', n, date_expr) }} as date)
+{%- endmacro %}
+
+{#- `date_expr` moved by `n` years, as a date (29 February + 1 year = 28 February). -#}
+{% macro add_years(date_expr, n) -%}
+    cast({{ dbt.dateadd('year', n, date_expr) }} as date)
+{%- endmacro %}
+
+{% macro add_days(date_expr, n) -%}
+    cast({{ dbt.dateadd('day', n, date_expr) }} as date)
+{%- endmacro %}
+
+{#- True when a record running from `start_col` to `end_col` (NULL: still open) is open on
+    `on_date`: started on or before it and not ended, or ended after it. -#}
+{% macro is_open_on(start_col, end_col, on_date) -%}
+    ({{ start_col }} <= {{ on_date }} and ({{ end_col }} is null or {{ end_col }} > {{ on_date }}))
+{%- endmacro %}
+
+{#- Every version of `relation` in force on each extract date a period is computed on, with
+    that extract date as `as_at`: the data as it stood on that day. -#}
+{% macro versions_as_at(relation) %}
+with extracts as (
+    select as_at from {{ ref('int_extract_dates') }}
+),
+
+versions as (
+    select * from {{ relation }}
+)
+
+select
+    extracts.as_at,
+    versions.*
+from extracts
+inner join versions on {{ in_force_at('versions', 'extracts.as_at') }}
+{% endmacro %}
+
+{#- Counts for `measure_ids` from their child-level records (`records`, one of the
+    int_measure_records__* models): a headline row for every LA x measure x period x
+    extract, zero when nothing was counted, plus one row per team and per worker that has
+    records, and for measures broken down by initiating agency one row per agency the LA has
+    ever recorded for the measure (zeros included). The numerator is the
+    records flagged in_numerator; percent measures also get the denominator (all records),
+    count and rate measures a NULL denominator. -#}
+{% macro measure_counts(records, measure_ids) %}
+with grid as (
+    select
+        local_authorities.la_code,
+        measure_grid.measure_id,
+        measure_grid.reporting_period,
+        measure_grid.as_at
+    from {{ ref('int_measure_grid') }} as measure_grid
+    cross join {{ ref('int_local_authorities') }} as local_authorities
+    where measure_grid.measure_id in ('{{ measure_ids | join("', '") }}')
+),
+
+catalogue as (
+    select measure_id, unit from {{ ref('process_model_measures') }}
+),
+
+records as (
+    select * from {{ records }}
+),
+
+headline as (
+    select
+        grid.la_code,
+        grid.measure_id,
+        grid.reporting_period,
+        grid.as_at,
+        cast(null as {{ dbt.type_string() }}) as breakdown_by,
+        cast(null as {{ dbt.type_string() }}) as breakdown_value,
+        sum(case when records.in_numerator then 1 else 0 end) as numerator,
+        count(records.record_id) as denominator
+    from grid
+    left join records
+        on records.la_code = grid.la_code
+        and records.measure_id = grid.measure_id
+        and records.reporting_period = grid.reporting_period
+        and records.as_at = grid.as_at
+    group by grid.la_code, grid.measure_id, grid.reporting_period, grid.as_at
+),
+
+{% set breakdowns = [('team', 'team_id'), ('worker', 'worker_id')] %}
+broken_down as (
+    {% for breakdown_by, column in breakdowns %}
+    select
+        la_code,
+        measure_id,
+        reporting_period,
+        as_at,
+        '{{ breakdown_by }}' as breakdown_by,
+        coalesce({{ column }}, 'unallocated') as breakdown_value,
+        sum(case when in_numerator then 1 else 0 end) as numerator,
+        count(record_id) as denominator
+    from records
+    where has_team_breakdown
+    group by la_code, measure_id, reporting_period, as_at, coalesce({{ column }}, 'unallocated')
+    union all
+    {% endfor %}
+    -- agencies: every agency the LA has recorded for the measure, in every period (zeros
+    -- included), as the report lists them
+    select
+        grid.la_code,
+        grid.measure_id,
+        grid.reporting_period,
+        grid.as_at,
+        'initiating_agency' as breakdown_by,
+        agencies.agency as breakdown_value,
+        sum(case when records.in_numerator then 1 else 0 end) as numerator,
+        count(records.record_id) as denominator
+    from grid
+    inner join (
+        select distinct la_code, measure_id, coalesce(initiating_agency, 'unallocated') as agency
+        from records
+        where has_agency_breakdown
+    ) as agencies
+        on agencies.la_code = grid.la_code
+        and agencies.measure_id = grid.measure_id
+    left join records
+        on records.la_code = grid.la_code
+        and records.measure_id = grid.measure_id
+        and records.reporting_period = grid.reporting_period
+        and records.as_at = grid.as_at
+        and coalesce(records.initiating_agency, 'unallocated') = agencies.agency
+    group by grid.la_code, grid.measure_id, grid.reporting_period, grid.as_at, agencies.agency
+),
+
+counted as (
+    select * from headline
+    union all
+    select * from broken_down
+)
+
+select
+    counted.la_code,
+    counted.measure_id,
+    counted.reporting_period,
+    counted.as_at,
+    counted.breakdown_by,
+    counted.breakdown_value,
+    cast(coalesce(counted.numerator, 0) as bigint) as numerator,
+    cast(case when catalogue.unit = 'percent' then counted.denominator end as bigint) as denominator
+from counted
+inner join catalogue on catalogue.measure_id = counted.measure_id
+{% endmacro %}
+
+{#- Join condition: the allocation (int_child_allocations, alias `allocation`) of the child
+    of `record_alias` that was current on `on_date`. -#}
+{% macro allocated_on(record_alias, on_date, allocation='allocation') -%}
+    ({{ allocation }}.as_at = {{ record_alias }}.as_at
+     and {{ allocation }}.la_code = {{ record_alias }}.la_code
+     and {{ allocation }}.person_id = {{ record_alias }}.person_id
+     and {{ allocation }}.allocated_from <= {{ on_date }}
+     and ({{ allocation }}.allocated_until is null or {{ allocation }}.allocated_until > {{ on_date }}))
+{%- endmacro %}
+
+{#- Working days d with `start_day` < d <= `end_day`, from two int_calendar rows joined on
+    the start and end dates (NULL when either date is missing). -#}
+{% macro working_days_taken(start_day, end_day) -%}
+    ({{ end_day }}.working_day_number - {{ start_day }}.working_day_number)
+{%- endmacro %}
+
+{#- The columns every int_measure_records__* model returns, in one order: one row per record
+    counted for a measure x period x extract (the denominator of a percent measure, the
+    counted records of a count measure), with the numerator flag. Arguments are SQL
+    expressions over the model's own CTE. -#}
+{% macro measure_record(measure_id, record_type, record_id, in_numerator, event_date,
+                        start_date='null', working_days='null', team_id='team_id',
+                        worker_id='worker_id', initiating_agency='null',
+                        has_team_breakdown=true, has_agency_breakdown=false) -%}
+    la_code,
+    '{{ measure_id }}' as measure_id,
+    reporting_period,
+    as_at,
+    '{{ record_type }}' as record_type,
+    cast({{ record_id }} as {{ dbt.type_string() }}) as record_id,
+    person_id,
+    cast({{ team_id }} as {{ dbt.type_string() }}) as team_id,
+    cast({{ worker_id }} as {{ dbt.type_string() }}) as worker_id,
+    cast({{ start_date }} as date) as start_date,
+    cast({{ event_date }} as date) as event_date,
+    cast({{ working_days }} as integer) as working_days,
+    cast({{ initiating_agency }} as {{ dbt.type_string() }}) as initiating_agency,
+    {{ 'true' if has_team_breakdown else 'false' }} as has_team_breakdown,
+    {{ 'true' if has_agency_breakdown else 'false' }} as has_agency_breakdown,
+    coalesce(cast({{ in_numerator }} as boolean), false) as in_numerator
+{%- endmacro %}

@@ -1,0 +1,37 @@
+-- Records behind caf2_commenced: CAF assessments started in the window, broken down by
+-- initiating agency. The CAF database holds no RAISE team or worker, so this measure has no
+-- team or worker breakdown; person_id is the linked RAISE person where there is a link.
+{{ config(materialized='table') }}
+with grid as (
+    select * from {{ ref('int_measure_grid') }}
+    where measure_id = 'caf2_commenced'
+),
+
+caf_assessments as (
+    select * from {{ ref('int_caf_assessments_as_at') }}
+),
+
+links as (
+    select la_code, caf_child_id, min(person_id) as person_id
+    from {{ ref('int_caf_children_linked') }}
+    group by la_code, caf_child_id
+),
+
+commenced as (
+    select
+        grid.reporting_period,
+        caf_assessments.*,
+        links.person_id
+    from grid
+    inner join caf_assessments
+        on caf_assessments.as_at = grid.as_at
+        and caf_assessments.start_date between grid.window_start and grid.window_end
+    left join links
+        on links.la_code = caf_assessments.la_code
+        and links.caf_child_id = caf_assessments.caf_child_id
+)
+
+select {{ measure_record('caf2_commenced', 'caf_assessment', 'caf_id', 'true', 'start_date',
+                         team_id='null', worker_id='null', initiating_agency='initiating_agency',
+                         has_team_breakdown=false, has_agency_breakdown=true) }}
+from commenced
