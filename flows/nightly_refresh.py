@@ -47,7 +47,8 @@ def build(work_db: str) -> int:
 def validate(work_db: str, gx_root: str) -> dict:
     result = validate_build(Path(work_db), Path(gx_root))
     return {"success": result.success, "summary": result.summary(),
-            "failures": result.failures, "data_docs": str(result.data_docs or "")}
+            "failures": result.failures, "warnings": result.warnings,
+            "data_docs": str(result.data_docs or "")}
 
 
 @task(name="publish")
@@ -87,6 +88,8 @@ def nightly_refresh(landing: str, warehouse: str | None = None) -> dict:
         summary["validation"] = validation
         update_run(paths.work, run_id, validation_result=validation["summary"],
                    validation_failures="\n".join(validation["failures"]) or None)
+        for warning in validation["warnings"]:  # drift: worth a look, never blocks publishing
+            logger.warning("Validation warning: %s", warning)
         if not validation["success"]:
             raise RefreshFailed("validate", "; ".join(validation["failures"]))
         logger.info("Validation %s; Data Docs: %s", validation["summary"], validation["data_docs"])

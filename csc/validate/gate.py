@@ -104,10 +104,10 @@ def _gx_expectation(spec: dict[str, Any], **extra: Any):
 
 def _rule_expectation(rule: Rule):
     import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
 
     return gxe.ExpectTableRowCountToEqual(
-        value=0, row_condition=f'rule=="{rule.name}"', condition_parser="pandas",
-        severity=rule.severity,
+        value=0, row_condition=Column("rule") == rule.name, severity=rule.severity,
         meta={"rule": rule.name, "notes": {"format": "markdown", "content": [
             f"**{rule.name}**: {rule.description}"]}})
 
