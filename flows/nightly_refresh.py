@@ -213,8 +213,8 @@ def validate(work_db: str, gx_root: str) -> dict:
     result = validate_build(Path(work_db), Path(gx_root))
     fault_point("validate")  # the checkpoint ran; its outcome is not recorded yet
     return {"success": result.success, "summary": result.summary(),
-            "failures": result.failures, "data_docs": str(result.data_docs or ""),
-            "attempts": attempt}
+            "failures": result.failures, "warnings": result.warnings,
+            "data_docs": str(result.data_docs or ""), "attempts": attempt}
 
 
 @task(name="publish", retries=3, retry_delay_seconds=[2, 10, 30],
@@ -341,6 +341,8 @@ def _refresh(logger, landing: Path, paths: WarehousePaths, reports_dir: Path) ->
         update_run(paths.work, run_id, validation_result=validation["summary"],
                    validation_failures="\n".join(validation["failures"]) or None,
                    data_docs=validation["data_docs"] or None)
+        for warning in validation["warnings"]:  # drift: worth a look, never blocks publishing
+            logger.warning("Validation warning: %s", warning)
         if not validation["success"]:
             raise ValidationFailed("; ".join(validation["failures"]))
         end("validate", f"{validation['summary']}; Data Docs: {validation['data_docs']}")
