@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from csc.commands import generate, refresh
+from csc.commands import generate, refresh, report
 from csc.config import set_offline_env
 
-COMMANDS = [generate, refresh]
+COMMANDS = [generate, refresh, report]
 
 
 def build_parser() -> argparse.ArgumentParser:
