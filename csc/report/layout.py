@@ -166,9 +166,13 @@ def measure_block(data: ReportData, group: list[Measure], columns: list[Reportin
         for agency in data.breakdown_values(first.measure_id, AGENCY_BREAKDOWN):
             block.rows.append(_row(data, first, columns, "breakdown", agency,
                                    AGENCY_BREAKDOWN, agency))
-    missing = [m.title for m in group if not _has_rows(data, m.measure_id)]
-    if missing:
-        block.note = "No figures in this warehouse yet."
+    missing = [m for m in group if not _has_rows(data, m.measure_id)]
+    if len(missing) == len(group):
+        block.rows = []  # the title keeps its place; one line says why it has no numbers
+        block.note = f"No figures in {data.figures_table} yet."
+    elif missing:
+        block.note = "No figures yet for: " + "; ".join(
+            _title_prefix(m.title)[1] or m.title for m in missing) + "."
     return block
 
 

@@ -130,6 +130,7 @@ def render_clinic_html(data: ReportData, tracker: Tracker, cabinet_href: str,
     context = _common(data, generated_at) | {
         "title": f"Performance clinic {data.period.label}: teams, workers and First Contact",
         "sections": build_sections(data, ("beyond",)),
+        "charts": trend_charts(data, ("beyond",)),
         "clinic_tables": build_clinic_tables(data, columns), "tracker": tracker,
         "threshold": THRESHOLD_WORKING_DAYS, "cabinet_href": cabinet_href,
     }

@@ -116,8 +116,12 @@ def _write_section(ws: Worksheet, f: _Formats, section: Section,
             ws.write_string(r, c, row.measure_id, f.label)
             ws.write_string(r, c + 1, row.breakdown_value or "", f.label)
             r += 1
-        if block.note:
-            ws.write(r, 0, block.title, f.text)
+        if not block.rows:
+            ws.write(r, 0, block.title + (" *" if block.quarter_only else ""), f.text)
+            ws.write(r, 1, block.note, f.note)
+            ws.write_string(r, 2 + width, " ".join(block.measure_ids), f.label)
+            r += 1
+        elif block.note:
             ws.write(r, 1, block.note, f.note)
             r += 1
 

@@ -76,7 +76,7 @@ def test_measure_without_rows_keeps_its_place_with_a_note(rendered):
     page = rendered.html.read_text(encoding="utf-8")
     block = page[page.index('data-measures="single_assessments_45wd"'):]
     block = block[:block.index("</tbody>")]
-    assert "No figures in this warehouse yet." in block
+    assert "No figures in marts.measure_values_as_reported yet." in block
     assert "data-field" not in block
 
 
