@@ -57,7 +57,8 @@ def render_report(warehouse: Path, period: str | None, la_code: str, out_dir: Pa
     out_dir = Path(out_dir)
     data = load_report_data(warehouse, period, la_code, figures)
     with connect_read_only(warehouse) as con:
-        tracker = read_tracker(con, data.tables, la_code, data.latest_extract)
+        tracker = read_tracker(con, data.tables, la_code, data.period.label,
+                               data.latest_extract)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{la_code}-{data.period.label.replace(' ', '-')}"
     suffix = "" if figures == "as_reported" else f"-{figures}"

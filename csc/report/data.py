@@ -18,7 +18,13 @@ FIGURE_TABLES = {
     "as_reported": "marts.measure_values_as_reported",
     "restated": "marts.measure_values",
 }
-SECTIONS = ("inputs", "processes", "outputs")
+# Table 1, as first reported or restated; the first table present is read (a warehouse
+# published before the as-reported Table 1 existed has only the latest one).
+TABLE1_TABLES = {
+    "as_reported": ("marts.contact_outcomes_by_source_as_reported",
+                    "marts.contact_outcomes_by_source"),
+    "restated": ("marts.contact_outcomes_by_source",),
+}
 
 
 class ReportInputError(ValueError):
@@ -85,6 +91,7 @@ class ReportData:
     catalogue: list[Measure]
     figures: dict[FigureKey, Figure]
     contact_outcomes: list[tuple[str, str, int]]  # referrer, outcome, contacts
+    table1_source: str | None
     restatements: list[Restatement]
     run: RefreshRun | None
     latest_extract: date | None
@@ -174,13 +181,13 @@ def _sort_key(key: FigureKey) -> tuple:
     return (key[0], ReportingPeriod.parse(key[1]), key[2] or "", key[3] or "")
 
 
-def read_contact_outcomes(con: duckdb.DuckDBPyConnection, la_code: str,
+def read_contact_outcomes(con: duckdb.DuckDBPyConnection, table: str, la_code: str,
                           period: str) -> list[tuple[str, str, int]]:
     rows = con.execute(
-        """select referrer, outcome, sum(contacts)::bigint
-           from marts.contact_outcomes_by_source
-           where la_code = ? and reporting_period = ?
-           group by referrer, outcome order by referrer, outcome""",
+        f"""select referrer, outcome, sum(contacts)::bigint
+            from {table}
+            where la_code = ? and reporting_period = ?
+            group by referrer, outcome order by referrer, outcome""",
         [la_code, period]).fetchall()
     return [(r[0], r[1], int(r[2])) for r in rows]
 
@@ -238,13 +245,13 @@ def load_report_data(warehouse: Path, period: str | None, la_code: str,
                     f"{warehouse}: {table} has no figures for LA {la_code} in {chosen.label} "
                     f"(periods with figures: {', '.join(headline_labels)})")
         outcomes: list[tuple[str, str, int]] = []
-        if "marts.contact_outcomes_by_source" in tables:
-            outcomes = read_contact_outcomes(con, la_code, chosen.label)
+        table1 = next((t for t in TABLE1_TABLES[figures] if t in tables), None)
+        if table1:
+            outcomes = read_contact_outcomes(con, table1, la_code, chosen.label)
             if not outcomes:
-                notes["table1"] = (f"marts.contact_outcomes_by_source has no rows for LA "
-                                   f"{la_code} in {chosen.label}.")
+                notes["table1"] = f"{table1} has no rows for LA {la_code} in {chosen.label}."
         else:
-            notes["table1"] = "marts.contact_outcomes_by_source is not in this warehouse yet."
+            notes["table1"] = f"{TABLE1_TABLES[figures][0]} is not in this warehouse yet."
         restatements: list[Restatement] = []
         if set(FIGURE_TABLES.values()) <= tables:
             restatements = read_restatements(
@@ -261,5 +268,5 @@ def load_report_data(warehouse: Path, period: str | None, la_code: str,
         catalogue=catalogue,
         figures={(f.measure_id, f.reporting_period, f.breakdown_by, f.breakdown_value): f
                  for f in rows},
-        contact_outcomes=outcomes, restatements=restatements, run=run,
+        contact_outcomes=outcomes, table1_source=table1, restatements=restatements, run=run,
         latest_extract=latest_extract, notes=notes, tables=tables)

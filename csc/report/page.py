@@ -110,7 +110,7 @@ def render_cabinet_html(data: ReportData, clinic_href: str,
     context = _common(data, generated_at) | {
         "title": f"Children's Social Care Performance & Activity {data.period.label}",
         "sections": sections, "table1": build_table1(data),
-        "table1_window": _table1_window(data),
+        "table1_window": _table1_window(data), "table1_source": data.table1_source,
         "charts": trend_charts(data, tuple(s.key for s in sections)),
         "restatements": data.restatements,
         "titles": {m.measure_id: m.title for m in data.catalogue},

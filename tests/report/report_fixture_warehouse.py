@@ -150,6 +150,44 @@ def contact_outcomes() -> list[dict]:
             for r in REFERRERS for o in OUTCOMES]
 
 
+def table1_as_reported() -> list[dict]:
+    """Table 1 as first reported: the latest figures, less one late-recorded Police contact
+    in every quarter."""
+    rows = []
+    for row in contact_outcomes():
+        row = dict(row)
+        end = next(e for label, _, _, e in PERIODS if label == row["reporting_period"])
+        row["as_at"] = end + timedelta(days=7)
+        if row["referrer"] == "Police" and row["outcome"] == "closed_logged":
+            row["contacts"] -= 1
+        rows.append(row)
+    return rows
+
+
+# The child-level list behind first_contact_over_5wd at the end of 2013-14 Q4 (31 March
+# 2014): (record_id, contact date, working days waiting).
+FIRST_CONTACT_Q4 = [("C0100003", date(2014, 3, 24), 5), ("C0100001", date(2014, 3, 10), 15),
+                    ("C0100002", date(2014, 3, 20), 7)]
+
+
+def measure_records() -> list[dict]:
+    rows = []
+    for i, (record_id, contact_date, days) in enumerate(FIRST_CONTACT_Q4):
+        rows.append({"la_code": LA, "measure_id": "first_contact_over_5wd",
+                     "reporting_period": "2013-14 Q4", "as_at": LATEST_EXTRACT,
+                     "record_type": "contact", "record_id": record_id,
+                     "child_id": f"k{i:04d}", "team_id": TEAMS[i % 3],
+                     "worker_id": WORKERS[i % 4], "initiating_agency": None,
+                     "start_date": contact_date, "event_date": date(2014, 3, 31),
+                     "working_days": days, "in_numerator": days > 5})
+    # Another measure's list, and another period, which the tracker must not show.
+    rows.append(rows[1] | {"measure_id": "initial_assessments_10wd", "record_id": "A1",
+                           "record_type": "assessment", "in_numerator": True})
+    rows.append(rows[1] | {"reporting_period": "2013-14 Q3", "record_id": "C0099999",
+                           "event_date": date(2013, 12, 31)})
+    return rows
+
+
 def contacts_fact() -> list[dict]:
     """Contacts near the latest extract: some decided, some still waiting."""
     rows = []
@@ -172,6 +210,8 @@ def build_fixture_warehouse(path: Path) -> Path:
     cat = catalogue()
     outcomes = pd.DataFrame(contact_outcomes())
     fact = pd.DataFrame(contacts_fact())
+    table1_first = pd.DataFrame(table1_as_reported())
+    records = pd.DataFrame(measure_records())
     runs = pd.DataFrame([
         {"run_id": "20140407T020000-aaaaaa", "started_at": datetime(2014, 4, 7, 2, 0),
          "finished_at": datetime(2014, 4, 7, 2, 5), "status": "succeeded",
@@ -188,13 +228,17 @@ def build_fixture_warehouse(path: Path) -> Path:
                             ("marts.measure_values", restated),
                             ("marts.measure_catalogue", cat),
                             ("marts.contact_outcomes_by_source", outcomes),
+                            ("marts.contact_outcomes_by_source_as_reported", table1_first),
+                            ("marts.measure_records", records),
                             ("marts.fct_contacts", fact),
                             ("meta.refresh_runs", runs), ("meta.loaded_drops", drops)]:
             con.register("frame", frame)
             con.execute(f"create table {name} as select * from frame")
             con.unregister("frame")
-        con.execute("alter table marts.contact_outcomes_by_source "
-                    "alter contacts type bigint")
+        for table in ("marts.contact_outcomes_by_source",
+                      "marts.contact_outcomes_by_source_as_reported"):
+            con.execute(f"alter table {table} alter contacts type bigint")
+        con.execute("alter table marts.measure_records alter initiating_agency type varchar")
         for table in ("marts.measure_values_as_reported", "marts.measure_values"):
             for column in ("numerator", "denominator", "value"):
                 # pandas holds a missing float as NaN; the contract's missing is NULL.

@@ -40,7 +40,7 @@ def test_every_workbook_number_equals_the_table(rendered, fixture_warehouse):
 def test_table1_on_page_and_in_workbook_equals_the_mart(rendered, fixture_warehouse):
     with duckdb.connect(str(fixture_warehouse), read_only=True) as con:
         rows = con.execute("""select referrer, outcome, contacts
-                              from marts.contact_outcomes_by_source
+                              from marts.contact_outcomes_by_source_as_reported
                               where la_code = ? and reporting_period = '2013-14 Q4'""",
                            [LA]).fetchall()
     counts = {(r, o): n for r, o, n in rows}
@@ -95,7 +95,7 @@ def test_restatements_listed_where_first_report_and_now_differ(rendered, fixture
     assert page.count('<td class="num">') >= 2 * len(RESTATED)
 
 
-def test_restated_figures_are_a_choice(fixture_warehouse, tmp_path):
+def test_restated_figures_are_a_choice(rendered, fixture_warehouse, tmp_path):
     from csc.report import render_report
 
     files = render_report(fixture_warehouse, "2013-14 Q4", LA, tmp_path, figures="restated")
@@ -104,4 +104,13 @@ def test_restated_figures_are_a_choice(fixture_warehouse, tmp_path):
     cells = {(*c.key, c.attrs["data-field"]): c.text for c in page_cells(files.html)}
     assert parse_number(cells[("contacts", "2013-14 Q2", None, None, "numerator")]) == \
         expected[("contacts", "2013-14 Q2", None, None)]["numerator"]
-    assert "restated (latest extract)" in files.html.read_text(encoding="utf-8")
+    page = files.html.read_text(encoding="utf-8")
+    assert "restated (latest extract)" in page
+    assert "Source: marts.contact_outcomes_by_source." in page
+    police = [c for c in page_cells(files.html, marker="data-table1-outcome")
+              if c.attrs["data-table1-referrer"] == "Police"
+              and c.attrs["data-table1-outcome"] == "closed_logged"]
+    first = [c for c in page_cells(rendered.html, marker="data-table1-outcome")
+             if c.attrs["data-table1-referrer"] == "Police"
+             and c.attrs["data-table1-outcome"] == "closed_logged"]
+    assert parse_number(police[0].text) == parse_number(first[0].text) + 1

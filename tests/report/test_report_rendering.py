@@ -99,12 +99,28 @@ def test_clinic_by_team_and_worker_equals_the_table(rendered, fixture_warehouse)
                                        else value)
 
 
-def test_first_contact_tracker_lists_the_late_ones_oldest_first(rendered):
+def _tracker_rows(page: str) -> list[tuple[str, str, str]]:
+    return re.findall(r'<tr data-contact="(C\d+)"><td>C\d+</td><td>([\d-]+)</td>'
+                      r'<td class="num">(\d+)</td>', page)
+
+
+def test_first_contact_tracker_reads_the_measures_child_level_list(rendered):
     page = rendered.clinic.read_text(encoding="utf-8")
-    listed = re.findall(r'<tr data-contact="(C\d+)"><td>C\d+</td><td>([\d-]+)</td>'
-                        r'<td class="num">(\d+)</td>', page)
-    # As at 2014-04-07: C1 (1 working day) and C2 (4) are within 5; C0, C3, C6 are decided.
-    assert listed == [("C0000005", "2014-03-18", "14"), ("C0000004", "2014-03-26", "8")]
+    # The records in the numerator of first_contact_over_5wd for 2013-14 Q4, oldest first
+    # (C0100003 waited exactly 5 working days: not in the numerator).
+    assert _tracker_rows(page) == [("C0100001", "2014-03-10", "15"),
+                                   ("C0100002", "2014-03-20", "7")]
+    assert "as at 2014-03-31" in page
+    assert "Source: marts.measure_records (first_contact_over_5wd, 2013-14 Q4)" in page
+
+
+def test_first_contact_tracker_from_the_contacts_fact(fixture_warehouse, tmp_path):
+    partial = _copy_without(fixture_warehouse, tmp_path, "marts.measure_records")
+    page = render_report(partial, None, LA, tmp_path / "out").clinic.read_text(encoding="utf-8")
+    # As at the latest extract (7 April 2014): C1 (1 working day) and C2 (4) are within 5;
+    # C0, C3 and C6 are decided.
+    assert _tracker_rows(page) == [("C0000005", "2014-03-18", "14"),
+                                   ("C0000004", "2014-03-26", "8")]
 
 
 def _copy_without(warehouse, tmp_path, *tables):
@@ -118,14 +134,18 @@ def _copy_without(warehouse, tmp_path, *tables):
 
 def test_renders_on_a_warehouse_that_lacks_the_newer_marts(fixture_warehouse, tmp_path):
     partial = _copy_without(fixture_warehouse, tmp_path, "marts.contact_outcomes_by_source",
-                            "marts.measure_values", "marts.fct_contacts", "meta.refresh_runs")
+                            "marts.contact_outcomes_by_source_as_reported",
+                            "marts.measure_values", "marts.fct_contacts",
+                            "marts.measure_records", "meta.refresh_runs")
     files = render_report(partial, None, LA, tmp_path / "out")
     page = files.html.read_text(encoding="utf-8")
-    assert "marts.contact_outcomes_by_source is not in this warehouse yet." in page
+    assert ("marts.contact_outcomes_by_source_as_reported is not in this warehouse yet."
+            in page)
     assert "Restatements need both marts.measure_values" in page
     assert "No succeeded refresh is recorded" in page
     clinic = files.clinic.read_text(encoding="utf-8")
-    assert "marts.fct_contacts is not in this warehouse yet" in clinic
+    assert ("Neither marts.measure_records (the child-level list of first_contact_over_5wd)"
+            " nor marts.fct_contacts is in this warehouse yet") in clinic
 
 
 def test_renders_an_empty_report_with_notes_when_there_are_no_figures(fixture_warehouse,
