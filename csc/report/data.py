@@ -254,8 +254,12 @@ def load_report_data(warehouse: Path, period: str | None, la_code: str,
             notes["table1"] = f"{TABLE1_TABLES[figures][0]} is not in this warehouse yet."
         restatements: list[Restatement] = []
         if set(FIGURE_TABLES.values()) <= tables:
-            restatements = read_restatements(
-                con, la_code, {p.label for p in report_columns(chosen)})
+            order = {m.measure_id: m.display_order for m in catalogue}
+            restatements = sorted(
+                read_restatements(con, la_code, {p.label for p in report_columns(chosen)}),
+                key=lambda r: (order.get(r.measure_id, 10**6),
+                               _sort_key((r.measure_id, r.reporting_period, r.breakdown_by,
+                                          r.breakdown_value))))
         else:
             notes["restatements"] = ("Restatements need both marts.measure_values and "
                                      "marts.measure_values_as_reported.")
