@@ -14,8 +14,8 @@ from html import escape
 from csc.report.data import Measure, ReportData
 from csc.report.periods import ReportingPeriod
 
-WIDTH, HEIGHT = 240, 96
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 34, 30, 10, 20
+WIDTH, HEIGHT = 240, 104
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 34, 30, 10, 28
 POLARITY_WORDS = {"up": "higher is better", "down": "lower is better",
                   "neutral": "neither direction is better"}
 
@@ -92,8 +92,15 @@ def _svg(measure: Measure, points: list[tuple[ReportingPeriod, float]]) -> str:
         parts.append(f'<circle class="point" cx="{x}" cy="{y}" r="2.6">'
                      f"<title>{escape(period.label)}: "
                      f"{escape(format_value(value, measure.unit))}</title></circle>")
-        parts.append(f'<text class="xlabel" x="{x}" y="{HEIGHT - 6}" text-anchor="middle">'
-                     f"{escape(period.short_label)}</text>")
+        parts.append(f'<text class="xlabel" x="{x}" y="{base_y + 11}" text-anchor="middle">'
+                     f"Q{period.quarter}</text>")
+    # The financial year under its quarters.
+    for year in sorted({p.financial_year for p, _ in points}):
+        xs = [x for (p, _), (x, _) in zip(points, coords, strict=True)
+              if p.financial_year == year]
+        label = points[[p.financial_year for p, _ in points].index(year)][0].year_label
+        parts.append(f'<text class="fy" x="{round((xs[0] + xs[-1]) / 2, 1)}" '
+                     f'y="{HEIGHT - 4}" text-anchor="middle">{escape(label)}</text>')
     x, y = coords[-1]
     parts.append(f'<text class="last" x="{x + 5}" y="{y + 3}">'
                  f"{escape(format_value(points[-1][1], measure.unit))}</text>")
@@ -102,7 +109,11 @@ def _svg(measure: Measure, points: list[tuple[ReportingPeriod, float]]) -> str:
 
 
 def trend_chart(data: ReportData, measure: Measure) -> TrendChart:
-    periods = [p for p in data.periods_with_figures() if p.end <= data.period.end]
+    """The measure's quarters and years over the report's span: the previous financial
+    year and the current one up to the report's period."""
+    first_year = data.period.financial_year - 1
+    periods = [p for p in data.periods_with_figures()
+               if first_year <= p.financial_year and p.end <= data.period.end]
     quarters: list[tuple[ReportingPeriod, float]] = []
     years: list[tuple[str, str]] = []
     for period in periods:

@@ -133,7 +133,9 @@ def read_tracker(con: duckdb.DuckDBPyConnection, tables: set[str], la_code: str,
             return tracker
     if CONTACTS_FACT in tables:
         return _from_contacts_fact(con, la_code, latest_extract)
-    return Tracker(latest_extract, note=(
-        f"Neither {MEASURE_RECORDS} (the child-level list of {TRACKER_MEASURE}) nor "
-        f"{CONTACTS_FACT} is in this warehouse yet: the tracker appears once they are "
-        f"published."))
+    records = (f"{MEASURE_RECORDS} has no rows for {TRACKER_MEASURE}"
+               if MEASURE_RECORDS in tables else
+               f"{MEASURE_RECORDS} (the child-level list of {TRACKER_MEASURE}) is not in this "
+               f"warehouse")
+    return Tracker(None, note=f"{records} and {CONTACTS_FACT} is not in this warehouse "
+                              f"either: the tracker appears once one of them is published.")

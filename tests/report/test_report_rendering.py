@@ -144,8 +144,8 @@ def test_renders_on_a_warehouse_that_lacks_the_newer_marts(fixture_warehouse, tm
     assert "Restatements need both marts.measure_values" in page
     assert "No succeeded refresh is recorded" in page
     clinic = files.clinic.read_text(encoding="utf-8")
-    assert ("Neither marts.measure_records (the child-level list of first_contact_over_5wd)"
-            " nor marts.fct_contacts is in this warehouse yet") in clinic
+    assert ("marts.measure_records (the child-level list of first_contact_over_5wd) is not "
+            "in this warehouse and marts.fct_contacts is not in this warehouse either") in clinic
 
 
 def test_renders_an_empty_report_with_notes_when_there_are_no_figures(fixture_warehouse,
@@ -190,3 +190,23 @@ def test_csc_report_help(capsys):
         csc_main(["report", "--help"])
     assert exit_info.value.code == 0
     assert "--figures" in capsys.readouterr().out
+
+
+def test_trend_charts_span_the_previous_and_current_year(fixture_warehouse, tmp_path):
+    longer = tmp_path / "longer.duckdb"
+    shutil.copy2(fixture_warehouse, longer)
+    with duckdb.connect(str(longer)) as con:
+        for year in (2011, 2012):
+            for quarter in range(1, 5):
+                con.execute(
+                    """insert into marts.measure_values_as_reported (la_code, measure_id,
+                       reporting_period, breakdown_by, breakdown_value, numerator, value, unit)
+                       values (?, 'contacts', ?, null, null, 100, 100, 'count')""",
+                    [LA, f"{year}-{(year + 1) % 100:02d} Q{quarter}"])
+    page = render_report(longer, None, LA, tmp_path / "out").html.read_text(encoding="utf-8")
+    chart = page[page.index('<figure class="chart" data-measure="contacts">'):]
+    chart = chart[:chart.index("</figure>")]
+    points = re.findall(r"<circle class=\"point\"[^>]*><title>([^:]+):", chart)
+    assert points == [f"2012-13 Q{q}" for q in range(1, 5)] + [
+        f"2013-14 Q{q}" for q in range(1, 5)]
+    assert re.findall(r'<text class="fy"[^>]*>([^<]+)</text>', chart) == ["2012-13", "2013-14"]
