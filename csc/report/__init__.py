@@ -1,0 +1,74 @@
+"""The Cabinet report: Appendix 2 and Table 1 of the process-model report as a web page and
+an Excel workbook, plus the performance-clinic view for managers, rendered from a published
+warehouse file (opened read-only).
+
+`render_report(...)` is the one entry point: `csc report` calls it, and so does the nightly
+flow as its last step.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from csc.report.data import (
+    FIGURE_TABLES,
+    ReportInputError,
+    connect_read_only,
+    load_report_data,
+)
+from csc.report.page import render_cabinet_html, render_clinic_html
+from csc.report.periods import BadPeriod
+from csc.report.tracker import read_tracker
+from csc.report.workbook import write_workbook
+
+__all__ = ["FIGURE_TABLES", "BadPeriod", "ReportFiles", "ReportInputError", "render_report"]
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """The files one rendering wrote."""
+
+    html: Path  # the Cabinet report (Appendix 2 + Table 1)
+    xlsx: Path  # the same tables as a workbook
+    clinic: Path  # the performance-clinic view (teams, workers, First Contact tracker)
+    period: str  # the reporting period rendered
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write beside the target then rename, so a reader never sees half a page."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def render_report(warehouse: Path, period: str | None, la_code: str, out_dir: Path,
+                  figures: str = "as_reported") -> ReportFiles:
+    """Render the Cabinet report, its workbook and the clinic view for `la_code` and
+    `period` (default: the latest complete period in the file) into `out_dir`.
+
+    Reads only the published warehouse (read-only). `figures` is `as_reported` (the
+    figures as first reported to Cabinet, the default) or `restated` (latest extract).
+    Raises ReportInputError / BadPeriod with a message naming what was wrong.
+    """
+    warehouse = Path(warehouse)
+    out_dir = Path(out_dir)
+    data = load_report_data(warehouse, period, la_code, figures)
+    with connect_read_only(warehouse) as con:
+        tracker = read_tracker(con, data.tables, la_code, data.period.label,
+                               data.latest_extract)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{la_code}-{data.period.label.replace(' ', '-')}"
+    suffix = "" if figures == "as_reported" else f"-{figures}"
+    html = out_dir / f"cabinet-report-{stem}{suffix}.html"
+    xlsx = out_dir / f"cabinet-report-{stem}{suffix}.xlsx"
+    clinic = out_dir / f"performance-clinic-{stem}{suffix}.html"
+    now = datetime.now()
+    _write_text(html, render_cabinet_html(data, clinic.name, now))
+    _write_text(clinic, render_clinic_html(data, tracker, html.name, now))
+    tmp = xlsx.with_name(f".{xlsx.name}.tmp.xlsx")
+    write_workbook(data, tmp)
+    os.replace(tmp, xlsx)
+    return ReportFiles(html=html, xlsx=xlsx, clinic=clinic, period=data.period.label)

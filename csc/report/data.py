@@ -1,0 +1,276 @@
+"""Read what the report needs from a published warehouse file (read-only, never written).
+
+Every table is optional: a warehouse built before a mart existed still renders, with a note
+in place of the missing section. `ReportData.notes` collects what was missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from csc.report.periods import ReportingPeriod, latest_period, report_columns
+
+FIGURE_TABLES = {
+    "as_reported": "marts.measure_values_as_reported",
+    "restated": "marts.measure_values",
+}
+# Table 1, as first reported or restated; the first table present is read (a warehouse
+# published before the as-reported Table 1 existed has only the latest one).
+TABLE1_TABLES = {
+    "as_reported": ("marts.contact_outcomes_by_source_as_reported",
+                    "marts.contact_outcomes_by_source"),
+    "restated": ("marts.contact_outcomes_by_source",),
+}
+
+
+class ReportInputError(ValueError):
+    """The warehouse cannot produce the report asked for (missing file, unknown period...)."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One row of marts.measure_catalogue."""
+
+    measure_id: str
+    section: str
+    display_order: int
+    title: str
+    unit: str
+    period_kind: str
+    polarity: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One row of marts.measure_values[_as_reported]."""
+
+    measure_id: str
+    reporting_period: str
+    breakdown_by: str | None
+    breakdown_value: str | None
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    unit: str
+    direction: str | None
+    as_at: date | None = None
+
+
+FigureKey = tuple[str, str, str | None, str | None]  # measure, period, breakdown_by, value
+
+
+@dataclass(frozen=True)
+class Restatement:
+    measure_id: str
+    reporting_period: str
+    breakdown_by: str | None
+    breakdown_value: str | None
+    first: Figure
+    now: Figure
+
+
+@dataclass(frozen=True)
+class RefreshRun:
+    run_id: str
+    finished_at: datetime | None
+    validation_result: str | None
+    drops_loaded: str | None
+
+
+@dataclass
+class ReportData:
+    warehouse: Path
+    la_code: str
+    figures_kind: str
+    period: ReportingPeriod
+    catalogue: list[Measure]
+    figures: dict[FigureKey, Figure]
+    contact_outcomes: list[tuple[str, str, int]]  # referrer, outcome, contacts
+    table1_source: str | None
+    restatements: list[Restatement]
+    run: RefreshRun | None
+    latest_extract: date | None
+    notes: dict[str, str] = field(default_factory=dict)
+    tables: set[str] = field(default_factory=set)
+
+    @property
+    def figures_table(self) -> str:
+        return FIGURE_TABLES[self.figures_kind]
+
+    def figure(self, measure_id: str, period: str, breakdown_by: str | None = None,
+               breakdown_value: str | None = None) -> Figure | None:
+        return self.figures.get((measure_id, period, breakdown_by, breakdown_value))
+
+    def breakdown_values(self, measure_id: str, breakdown_by: str) -> list[str]:
+        return sorted({k[3] for k in self.figures
+                       if k[0] == measure_id and k[2] == breakdown_by and k[3] is not None})
+
+    def measures_in(self, section: str) -> list[Measure]:
+        return [m for m in self.catalogue if m.section == section]
+
+    def periods_with_figures(self) -> list[ReportingPeriod]:
+        labels = {k[1] for k in self.figures}
+        return sorted(ReportingPeriod.parse(label) for label in labels)
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("select schema_name || '.' || table_name from duckdb_tables()").fetchall()
+    rows += con.execute("select schema_name || '.' || view_name from duckdb_views() "
+                        "where not internal").fetchall()
+    return {r[0] for r in rows}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    schema, name = table.split(".")
+    rows = con.execute("select column_name from duckdb_columns() "
+                       "where schema_name = ? and table_name = ?", [schema, name]).fetchall()
+    return {r[0] for r in rows}
+
+
+def connect_read_only(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    if not warehouse.is_file():
+        raise ReportInputError(f"{warehouse}: no published warehouse file there (run "
+                               f"`csc refresh` first, or pass --warehouse)")
+    return duckdb.connect(str(warehouse), read_only=True)
+
+
+def read_catalogue(con: duckdb.DuckDBPyConnection) -> list[Measure]:
+    rows = con.execute(
+        """select measure_id, section, display_order, title, unit, period_kind, polarity,
+                  definition
+           from marts.measure_catalogue order by display_order, measure_id""").fetchall()
+    return [Measure(r[0], r[1], int(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]
+
+
+def read_figures(con: duckdb.DuckDBPyConnection, table: str, la_code: str) -> list[Figure]:
+    as_at = "as_at" if "as_at" in _columns(con, table) else "null"
+    rows = con.execute(
+        f"""select measure_id, reporting_period, breakdown_by, breakdown_value,
+                   numerator, denominator, value, unit, direction, {as_at}
+            from {table} where la_code = ?""", [la_code]).fetchall()
+    return [Figure(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows]
+
+
+def _differs(first: Figure, now: Figure) -> bool:
+    return (first.numerator, first.denominator, first.value) != (
+        now.numerator, now.denominator, now.value)
+
+
+def read_restatements(con: duckdb.DuckDBPyConnection, la_code: str,
+                      periods: set[str]) -> list[Restatement]:
+    """Figures for the report's periods whose first-reported and current values differ
+    (team and worker rows are left to the clinic view)."""
+    def keyed(figs: list[Figure]) -> dict[FigureKey, Figure]:
+        return {(f.measure_id, f.reporting_period, f.breakdown_by, f.breakdown_value): f
+                for f in figs if f.reporting_period in periods
+                and f.breakdown_by not in ("team", "worker")}
+
+    first = keyed(read_figures(con, FIGURE_TABLES["as_reported"], la_code))
+    now = keyed(read_figures(con, FIGURE_TABLES["restated"], la_code))
+    return [Restatement(*key, first[key], now[key])
+            for key in sorted(first.keys() & now.keys(), key=_sort_key)
+            if _differs(first[key], now[key])]
+
+
+def _sort_key(key: FigureKey) -> tuple:
+    return (key[0], ReportingPeriod.parse(key[1]), key[2] or "", key[3] or "")
+
+
+def read_contact_outcomes(con: duckdb.DuckDBPyConnection, table: str, la_code: str,
+                          period: str) -> list[tuple[str, str, int]]:
+    rows = con.execute(
+        f"""select referrer, outcome, sum(contacts)::bigint
+            from {table}
+            where la_code = ? and reporting_period = ?
+            group by referrer, outcome order by referrer, outcome""",
+        [la_code, period]).fetchall()
+    return [(r[0], r[1], int(r[2])) for r in rows]
+
+
+def read_latest_run(con: duckdb.DuckDBPyConnection) -> RefreshRun | None:
+    row = con.execute(
+        """select run_id, finished_at, validation_result, drops_loaded
+           from meta.refresh_runs where status = 'succeeded'
+           order by finished_at desc nulls last, started_at desc limit 1""").fetchone()
+    return RefreshRun(*row) if row else None
+
+
+def read_latest_extract(con: duckdb.DuckDBPyConnection, tables: set[str]) -> date | None:
+    if "meta.loaded_drops" in tables:
+        return con.execute("select max(extract_date) from meta.loaded_drops").fetchone()[0]
+    if "marts.measure_values_as_reported" in tables:
+        return con.execute(
+            "select max(as_at) from marts.measure_values_as_reported").fetchone()[0]
+    return None
+
+
+def load_report_data(warehouse: Path, period: str | None, la_code: str,
+                     figures: str = "as_reported") -> ReportData:
+    """Everything the Cabinet report shows for one LA and period, from the published file."""
+    if figures not in FIGURE_TABLES:
+        raise ReportInputError(f"figures {figures!r}: choose one of {', '.join(FIGURE_TABLES)}")
+    notes: dict[str, str] = {}
+    with connect_read_only(warehouse) as con:
+        tables = _tables(con)
+        catalogue: list[Measure] = []
+        if "marts.measure_catalogue" in tables:
+            catalogue = read_catalogue(con)
+        else:
+            notes["catalogue"] = ("marts.measure_catalogue is not in this warehouse: the "
+                                  "report cannot lay out its measures.")
+        table = FIGURE_TABLES[figures]
+        rows: list[Figure] = []
+        if table in tables:
+            rows = read_figures(con, table, la_code)
+            if not rows:
+                notes["figures"] = f"{table} has no rows for LA {la_code}."
+        else:
+            notes["figures"] = f"{table} is not in this warehouse."
+        headline_labels = sorted({f.reporting_period for f in rows if f.breakdown_by is None})
+        if period is None:
+            chosen = latest_period(headline_labels)
+            if chosen is None:
+                raise ReportInputError(
+                    f"{warehouse}: no reporting period has figures for LA {la_code} in "
+                    f"{table}; pass --period to render an empty report")
+        else:
+            chosen = ReportingPeriod.parse(period)
+            if rows and chosen.label not in headline_labels:
+                raise ReportInputError(
+                    f"{warehouse}: {table} has no figures for LA {la_code} in {chosen.label} "
+                    f"(periods with figures: {', '.join(headline_labels)})")
+        outcomes: list[tuple[str, str, int]] = []
+        table1 = next((t for t in TABLE1_TABLES[figures] if t in tables), None)
+        if table1:
+            outcomes = read_contact_outcomes(con, table1, la_code, chosen.label)
+            if not outcomes:
+                notes["table1"] = f"{table1} has no rows for LA {la_code} in {chosen.label}."
+        else:
+            notes["table1"] = f"{TABLE1_TABLES[figures][0]} is not in this warehouse yet."
+        restatements: list[Restatement] = []
+        if set(FIGURE_TABLES.values()) <= tables:
+            order = {m.measure_id: m.display_order for m in catalogue}
+            restatements = sorted(
+                read_restatements(con, la_code, {p.label for p in report_columns(chosen)}),
+                key=lambda r: (order.get(r.measure_id, 10**6),
+                               _sort_key((r.measure_id, r.reporting_period, r.breakdown_by,
+                                          r.breakdown_value))))
+        else:
+            notes["restatements"] = ("Restatements need both marts.measure_values and "
+                                     "marts.measure_values_as_reported.")
+        run = read_latest_run(con) if "meta.refresh_runs" in tables else None
+        if run is None:
+            notes["run"] = "No succeeded refresh is recorded in meta.refresh_runs."
+        latest_extract = read_latest_extract(con, tables)
+    return ReportData(
+        warehouse=warehouse, la_code=la_code, figures_kind=figures, period=chosen,
+        catalogue=catalogue,
+        figures={(f.measure_id, f.reporting_period, f.breakdown_by, f.breakdown_value): f
+                 for f in rows},
+        contact_outcomes=outcomes, table1_source=table1, restatements=restatements, run=run,
+        latest_extract=latest_extract, notes=notes, tables=tables)
