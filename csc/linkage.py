@@ -1,0 +1,362 @@
+"""Link CAF children to RAISE persons.
+
+The CAF database has its own child ids; a RAISE person id is recorded only for some
+children. Each refresh links the CAF children of the latest extract to RAISE persons:
+
+1. **raise_id**: the CAF record carries a RAISE person id that exists in RAISE.
+2. **clerical**: a person confirmed (or rejected) by a human in the decisions file, from an
+   earlier run's clerical-review list.
+3. **probabilistic**: Splink (DuckDB backend) on forename, surname, date of birth and
+   postcode, with fuzzy (Jaro-Winkler), phonetic (metaphone) and nickname comparisons of
+   names, day/month transpositions and one-character typos of dates of birth, and postcode
+   sector/district levels. m and u are trained on the data (u by random sampling, m by
+   expectation maximisation); a pair links above `match_threshold`; pairs between
+   `review_threshold` and it go to the clerical-review list.
+
+Results (in the work database, read by dbt as sources):
+    linkage.caf_person_links   la_code, caf_child_id, person_id, match_probability, link_method
+    linkage.clerical_review    borderline pairs for a human to confirm
+    meta.linkage_runs          one row per run: links by method, and precision / recall where
+                               a ground-truth mapping is supplied (generated data)
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import jellyfish
+import pandas as pd
+
+from csc.config import PROJECT_DIR
+
+log = logging.getLogger(__name__)
+
+NICKNAMES_FILE = PROJECT_DIR / "seeds" / "forename_nicknames.csv"
+DECISION_COLUMNS = ["la_code", "caf_child_id", "person_id", "decision"]
+
+
+@dataclass(frozen=True)
+class LinkageConfig:
+    match_threshold: float = 0.9
+    review_threshold: float = 0.3
+    # Share of records EM trains on; small LAs need all of them.
+    em_record_sample_proportion: float = 1.0
+    seed: int = 808
+
+
+@dataclass
+class LinkageResult:
+    caf_children: int = 0
+    links_by_method: dict[str, int] = field(default_factory=dict)
+    review_pairs: int = 0
+    precision: float | None = None
+    recall: float | None = None
+    seconds: float = 0.0
+
+    @property
+    def links(self) -> int:
+        return sum(self.links_by_method.values())
+
+
+DDL = [
+    "create schema if not exists linkage",
+    "create schema if not exists meta",
+    """create table if not exists linkage.caf_person_links (
+        la_code varchar, caf_child_id varchar, person_id varchar,
+        match_probability double, link_method varchar)""",
+    """create table if not exists linkage.clerical_review (
+        la_code varchar, caf_child_id varchar, person_id varchar, match_probability double,
+        caf_forename varchar, caf_surname varchar, caf_date_of_birth varchar,
+        caf_postcode varchar, raise_forename varchar, raise_surname varchar,
+        raise_date_of_birth varchar, raise_postcode varchar)""",
+    """create table if not exists meta.linkage_runs (
+        linked_at timestamp, caf_children bigint, links_raise_id bigint,
+        links_clerical bigint, links_probabilistic bigint, review_pairs bigint,
+        match_threshold double, precision double, recall double, seconds double)""",
+]
+
+
+def ensure_linkage_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in DDL:
+        con.execute(statement)
+
+
+def load_nicknames(path: Path = NICKNAMES_FILE) -> dict[str, str]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {row["nickname"]: row["forename"] for row in csv.DictReader(fh)}
+
+
+def _phonetic(values: pd.Series) -> pd.Series:
+    """Metaphone of each value, computed once per distinct value."""
+    codes = {v: jellyfish.metaphone(v) if v else None for v in values.dropna().unique()}
+    return values.map(codes)
+
+
+def standardise(frame: pd.DataFrame, nicknames: dict[str, str]) -> pd.DataFrame:
+    """Comparison columns for Splink from forename, surname, date_of_birth, postcode."""
+    out = pd.DataFrame({"unique_id": frame["la_code"] + "|" + frame["record_id"],
+                        "la_code": frame["la_code"], "record_id": frame["record_id"]})
+    for name in ("forename", "surname"):
+        std = frame[name].fillna("").str.lower().str.replace(r"[^a-z]", "", regex=True)
+        out[name] = std.where(std != "", None)
+    out["forename_canonical"] = out["forename"].map(lambda f: nicknames.get(f, f) if f else None)
+    out["forename_phonetic"] = _phonetic(out["forename_canonical"])
+    out["surname_phonetic"] = _phonetic(out["surname"])
+    dob = frame["date_of_birth"].where(frame["date_of_birth"].str.len() == 10)
+    out["date_of_birth"] = dob
+    out["birth_year"] = dob.str[:4]
+    postcode = frame["postcode"].fillna("").str.upper().str.replace(" ", "", regex=False)
+    out["postcode"] = postcode.where(postcode.str.len() >= 5)
+    # Outward code = all but the last three characters; sector adds the inward digit.
+    out["postcode_district"] = out["postcode"].str[:-3]
+    out["postcode_sector"] = out["postcode"].str[:-2]
+    return out
+
+
+def _settings():
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    def name_comparison(col: str, extra_levels: list) -> cl.CustomComparison:
+        return cl.CustomComparison(
+            output_column_name=col,
+            comparison_levels=[
+                cll.NullLevel(col),
+                cll.ExactMatchLevel(col),
+                *extra_levels,
+                cll.JaroWinklerLevel(col, 0.92),
+                cll.ExactMatchLevel(f"{col}_phonetic").configure(label_for_charts="phonetic"),
+                cll.JaroWinklerLevel(col, 0.8),
+                cll.ElseLevel(),
+            ],
+        )
+
+    dob_transposed = cll.CustomLevel(
+        "substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4) "
+        "and substr(date_of_birth_l, 6, 2) = substr(date_of_birth_r, 9, 2) "
+        "and substr(date_of_birth_l, 9, 2) = substr(date_of_birth_r, 6, 2)",
+        label_for_charts="day and month transposed",
+    )
+    return SettingsCreator(
+        link_type="link_only",
+        unique_id_column_name="unique_id",
+        comparisons=[
+            name_comparison("forename", [
+                cll.ExactMatchLevel("forename_canonical").configure(label_for_charts="nickname"),
+            ]),
+            name_comparison("surname", []),
+            cl.CustomComparison(
+                output_column_name="date_of_birth",
+                comparison_levels=[
+                    cll.NullLevel("date_of_birth"),
+                    cll.ExactMatchLevel("date_of_birth"),
+                    dob_transposed,
+                    cll.DamerauLevenshteinLevel("date_of_birth", 1),
+                    cll.ExactMatchLevel("birth_year"),
+                    cll.ElseLevel(),
+                ],
+            ),
+            cl.CustomComparison(
+                output_column_name="postcode",
+                comparison_levels=[
+                    cll.NullLevel("postcode"),
+                    cll.ExactMatchLevel("postcode"),
+                    cll.DamerauLevenshteinLevel("postcode", 1),
+                    cll.ExactMatchLevel("postcode_sector"),
+                    cll.ExactMatchLevel("postcode_district"),
+                    cll.ElseLevel(),
+                ],
+            ),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("la_code", "date_of_birth"),
+            block_on("la_code", "surname_phonetic", "birth_year"),
+            block_on("la_code", "forename_phonetic", "postcode_district"),
+            block_on("la_code", "postcode"),
+        ],
+        retain_intermediate_calculation_columns=False,
+        additional_columns_to_retain=["la_code", "record_id"],
+    )
+
+
+def probabilistic_links(persons: pd.DataFrame, children: pd.DataFrame,
+                        config: LinkageConfig) -> pd.DataFrame:
+    """Scored candidate pairs (caf_child_id, person_id, match_probability) above the
+    review threshold, from Splink trained on these two tables."""
+    from splink import DuckDBAPI, Linker, block_on
+
+    columns = ["la_code", "caf_child_id", "person_id", "match_probability"]
+    if persons.empty or children.empty:
+        return pd.DataFrame(columns=columns)
+    db_api = DuckDBAPI()
+    raise_sdf = db_api.register(persons, dataset_display_name="raise")
+    caf_sdf = db_api.register(children, dataset_display_name="caf")
+    linker = Linker([raise_sdf, caf_sdf], _settings(), log_level=40)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("la_code", "forename_canonical", "surname", "date_of_birth")], recall=0.6)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=config.seed)
+    # EM on two blockings that each leave the other fields free to be estimated: same
+    # date of birth (names and postcode vary) and same postcode (names and dates vary).
+    # Both keep the number of pairs small; a phonetic-surname block does not.
+    for rule in (block_on("la_code", "date_of_birth"), block_on("la_code", "postcode")):
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, record_sample_proportion=config.em_record_sample_proportion)
+    scored = linker.inference.predict(
+        threshold_match_probability=config.review_threshold).as_pandas_dataframe()
+    if scored.empty:
+        return pd.DataFrame(columns=columns)
+    caf_left = scored["source_dataset_l"] == "caf"
+    return pd.DataFrame({
+        "la_code": scored["la_code_l"],
+        "caf_child_id": scored["record_id_l"].where(caf_left, scored["record_id_r"]),
+        "person_id": scored["record_id_r"].where(caf_left, scored["record_id_l"]),
+        "match_probability": scored["match_probability"],
+    })
+
+
+def read_decisions(path: Path | None) -> pd.DataFrame:
+    """Clerical decisions: la_code, caf_child_id, person_id, decision (match | non_match)."""
+    if path is None or not path.exists():
+        return pd.DataFrame(columns=DECISION_COLUMNS)
+    decisions = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in DECISION_COLUMNS if c not in decisions.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+    bad = decisions[~decisions["decision"].isin(["match", "non_match"])]
+    if not bad.empty:
+        row = int(bad.index[0]) + 2
+        raise ValueError(f"{path}, row {row}, column decision: {bad.iloc[0]['decision']!r} "
+                         "is not 'match' or 'non_match'")
+    return decisions[DECISION_COLUMNS]
+
+
+def _current(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+    return con.execute(sql).df()
+
+
+def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
+                      decisions_file: Path | None = None,
+                      truth_file: Path | None = None) -> LinkageResult:
+    """Link the latest extract's CAF children to RAISE persons; write linkage.* tables."""
+    config = config or LinkageConfig()
+    started = time.monotonic()
+    nicknames = load_nicknames()
+    decisions = read_decisions(decisions_file)
+    with duckdb.connect(str(work_db)) as con:
+        ensure_linkage_tables(con)
+        persons = _current(con, """
+            select la_code, person_id as record_id, forename, surname, date_of_birth, postcode
+            from raw.persons where _valid_to is null""")
+        children = _current(con, """
+            select la_code, caf_child_id as record_id, forename, surname, date_of_birth,
+                   postcode, raise_person_id
+            from raw.caf_children where _valid_to is null""")
+
+    known = set(zip(persons["la_code"], persons["record_id"], strict=True))
+    has_id = [(la, pid) in known for la, pid in
+              zip(children["la_code"], children["raise_person_id"], strict=True)]
+    by_id = children[has_id]
+    links = [pd.DataFrame({"la_code": by_id["la_code"], "caf_child_id": by_id["record_id"],
+                           "person_id": by_id["raise_person_id"], "match_probability": 1.0,
+                           "link_method": "raise_id"})]
+
+    confirmed = decisions[decisions["decision"] == "match"]
+    confirmed = confirmed[~confirmed.set_index(["la_code", "caf_child_id"]).index.isin(
+        by_id.set_index(["la_code", "record_id"]).index)]
+    links.append(pd.DataFrame({"la_code": confirmed["la_code"],
+                               "caf_child_id": confirmed["caf_child_id"],
+                               "person_id": confirmed["person_id"], "match_probability": 1.0,
+                               "link_method": "clerical"}))
+
+    decided = set(zip(confirmed["la_code"], confirmed["caf_child_id"], strict=True))
+    rest = children[[not h and (la, cid) not in decided for h, la, cid in zip(
+        has_id, children["la_code"], children["record_id"], strict=True)]]
+    scored = probabilistic_links(standardise(persons, nicknames),
+                                 standardise(rest, nicknames), config)
+    rejected = set(zip(*[decisions.loc[decisions["decision"] == "non_match", c]
+                         for c in ("la_code", "caf_child_id", "person_id")], strict=True))
+    if rejected:
+        keep = [(la, c, p) not in rejected for la, c, p in zip(
+            scored["la_code"], scored["caf_child_id"], scored["person_id"], strict=True)]
+        scored = scored[keep]
+    best = (scored.sort_values("match_probability", ascending=False)
+            .drop_duplicates(["la_code", "caf_child_id"]))
+    linked = best[best["match_probability"] >= config.match_threshold]
+    links.append(linked.assign(link_method="probabilistic"))
+    review = best[best["match_probability"] < config.match_threshold]
+    all_links = pd.concat([frame for frame in links if not frame.empty] or [links[0]],
+                          ignore_index=True)
+
+    result = LinkageResult(
+        caf_children=len(children),
+        links_by_method={m: int((all_links["link_method"] == m).sum())
+                         for m in ("raise_id", "clerical", "probabilistic")},
+        review_pairs=len(review),
+    )
+    if truth_file is not None:
+        result.precision, result.recall = linkage_quality(all_links, pd.read_csv(
+            truth_file, dtype=str, keep_default_na=False))
+    result.seconds = round(time.monotonic() - started, 2)
+
+    with duckdb.connect(str(work_db)) as con:
+        con.execute("begin transaction")
+        con.execute("delete from linkage.caf_person_links")
+        con.register("links_frame", all_links)
+        con.execute("""insert into linkage.caf_person_links
+                       select la_code, caf_child_id, person_id, match_probability, link_method
+                       from links_frame""")
+        con.execute("delete from linkage.clerical_review")
+        con.register("review_frame", review)
+        con.execute("""
+            insert into linkage.clerical_review
+            select r.la_code, r.caf_child_id, r.person_id, r.match_probability,
+                   c.forename, c.surname, c.date_of_birth, c.postcode,
+                   p.forename, p.surname, p.date_of_birth, p.postcode
+            from review_frame r
+            join raw.caf_children c on c._valid_to is null and c.la_code = r.la_code
+                 and c.caf_child_id = r.caf_child_id
+            join raw.persons p on p._valid_to is null and p.la_code = r.la_code
+                 and p.person_id = r.person_id
+            order by r.match_probability desc""")
+        con.execute(
+            "insert into meta.linkage_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [datetime.now(), result.caf_children, result.links_by_method["raise_id"],
+             result.links_by_method["clerical"], result.links_by_method["probabilistic"],
+             result.review_pairs, config.match_threshold, result.precision, result.recall,
+             result.seconds])
+        con.execute("commit")
+    log.info("linked %d of %d CAF children (%s); %d pairs for clerical review",
+             result.links, result.caf_children, result.links_by_method, result.review_pairs)
+    return result
+
+
+def linkage_quality(links: pd.DataFrame, truth: pd.DataFrame) -> tuple[float, float]:
+    """Precision and recall of `links` against a true mapping (la_code, caf_child_id,
+    person_id; an empty person_id means the child is not in RAISE)."""
+    true_pairs = {(r.la_code, r.caf_child_id, r.person_id)
+                  for r in truth.itertuples() if r.person_id}
+    made = set(zip(links["la_code"], links["caf_child_id"], links["person_id"], strict=True))
+    correct = len(made & true_pairs)
+    precision = correct / len(made) if made else 1.0
+    recall = correct / len(true_pairs) if true_pairs else 1.0
+    return round(precision, 4), round(recall, 4)
+
+
+def export_clerical_review(work_db: Path, path: Path) -> int:
+    """Write the clerical-review list as CSV for a person to work through; confirmed or
+    rejected pairs go into the decisions file (la_code, caf_child_id, person_id,
+    decision = match | non_match), which the next run reads. Returns the pairs written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(work_db), read_only=True) as con:
+        frame = con.execute(
+            "select * from linkage.clerical_review order by match_probability desc").df()
+    frame.insert(4, "decision", "")
+    frame.to_csv(path, index=False)
+    return len(frame)
