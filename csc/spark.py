@@ -109,6 +109,7 @@ def spark_conf(spark_dir: Path) -> dict[str, str]:
         "spark.sql.shuffle.partitions": "2",
         "spark.default.parallelism": "2",
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
         "spark.sql.catalogImplementation": "in-memory",
