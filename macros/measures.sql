@@ -42,7 +42,8 @@ inner join versions on {{ in_force_at('versions', 'extracts.as_at') }}
 {#- Counts for `measure_ids` from their child-level records (`records`, one of the
     int_measure_records__* models): a headline row for every LA x measure x period x
     extract, zero when nothing was counted, plus one row per team and per worker that has
-    records (and per initiating agency where a record carries one). The numerator is the
+    records, and for measures broken down by initiating agency one row per agency the LA has
+    ever recorded for the measure (zeros included). The numerator is the
     records flagged in_numerator; percent measures also get the denominator (all records),
     count and rate measures a NULL denominator. -#}
 {% macro measure_counts(records, measure_ids) %}
@@ -84,7 +85,7 @@ headline as (
     group by grid.la_code, grid.measure_id, grid.reporting_period, grid.as_at
 ),
 
-{% set breakdowns = [('team', 'team_id'), ('worker', 'worker_id'), ('initiating_agency', 'initiating_agency')] %}
+{% set breakdowns = [('team', 'team_id'), ('worker', 'worker_id')] %}
 broken_down as (
     {% for breakdown_by, column in breakdowns %}
     select
@@ -97,14 +98,36 @@ broken_down as (
         sum(case when in_numerator then 1 else 0 end) as numerator,
         count(record_id) as denominator
     from records
-    {% if breakdown_by == 'initiating_agency' %}
-    where has_agency_breakdown
-    {% else %}
     where has_team_breakdown
-    {% endif %}
     group by la_code, measure_id, reporting_period, as_at, coalesce({{ column }}, 'unallocated')
-    {% if not loop.last %}union all{% endif %}
+    union all
     {% endfor %}
+    -- agencies: every agency the LA has recorded for the measure, in every period (zeros
+    -- included), as the report lists them
+    select
+        grid.la_code,
+        grid.measure_id,
+        grid.reporting_period,
+        grid.as_at,
+        'initiating_agency' as breakdown_by,
+        agencies.agency as breakdown_value,
+        sum(case when records.in_numerator then 1 else 0 end) as numerator,
+        count(records.record_id) as denominator
+    from grid
+    inner join (
+        select distinct la_code, measure_id, coalesce(initiating_agency, 'unallocated') as agency
+        from records
+        where has_agency_breakdown
+    ) as agencies
+        on agencies.la_code = grid.la_code
+        and agencies.measure_id = grid.measure_id
+    left join records
+        on records.la_code = grid.la_code
+        and records.measure_id = grid.measure_id
+        and records.reporting_period = grid.reporting_period
+        and records.as_at = grid.as_at
+        and coalesce(records.initiating_agency, 'unallocated') = agencies.agency
+    group by grid.la_code, grid.measure_id, grid.reporting_period, grid.as_at, agencies.agency
 ),
 
 counted as (

@@ -27,11 +27,12 @@ def prefect_harness():
 
 @pytest.fixture(scope="session")
 def demo_landing(tmp_path_factory) -> Path:
-    """The demo drops, generated once per test session (read-only for tests)."""
+    """The demo drops, generated once per test session (read-only for tests). The true
+    CAF-to-RAISE mapping goes beside it, outside the landing folder."""
     from csc.generate import generate_demo
 
     landing = tmp_path_factory.mktemp("demo-landing")
-    generate_demo(landing)
+    generate_demo(landing, truth=landing.parent / f"{landing.name}-truth")
     return landing
 
 

@@ -1,28 +1,41 @@
-"""Synthetic RAISE and CAF extract drops (the walking-skeleton slice).
+"""Synthetic RAISE and CAF extract drops (`csc generate`).
 
-This slice writes `persons` and `contacts` for the Stockton-on-Tees demo (LA 808), with
-the number of contacts per reporting period taken from the published Appendix 2, and every
-other contract table as a header-only file so that each drop is complete by the contract.
-One drop is written a fortnight after the end of each reporting period; each drop is a full
-snapshot as at its extract date (contacts made on or before it).
+`generate_demo` writes the Stockton-on-Tees demo (LA 808): children's histories from 1 April
+2008, calibrated so that each reporting period of the July 2014 Cabinet report, computed on
+the drop dated a fortnight after the period ends, reproduces the published Appendix 2 and
+Table 1 (docs/calibration.md lists the cells that cannot hold and why). `generate` writes
+many LAs over any years with a chosen drop frequency, for scale tests. Each drop is a full
+snapshot as at its extract date (csc.generate.drops). Modules: calendar (working days),
+targets (what each quarter must contain), model (building one LA's history to its targets),
+tables (the contract's tables), people (names and CAF re-keying errors), drops (snapshots).
 """
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from csc.contract import Contract, load_contract
+from csc.generate.calendar import WorkingDays, add_months, day, to_date
+from csc.generate.drops import DropWriter
+from csc.generate.model import Builder
+from csc.generate.tables import assemble
+from csc.generate.targets import (
+    DEMO_LA,
+    DEMO_YEAR,
+    PERIOD_LABELS,
+    demo_plan,
+    read_appendix2,
+    synthetic_plan,
+)
 
-DEMO_LA = "808"
-FORENAMES = ["Olivia", "Amelia", "Isla", "Ava", "Mia", "Jack", "Oliver", "Harry", "George",
-             "Noah", "Charlie", "Jacob", "Lily", "Sophie", "Emily", "Thomas", "Leo", "Grace"]
-SURNAMES = ["Smith", "Jones", "Taylor", "Brown", "Wilson", "Robson", "Walker", "Thompson",
-            "Wright", "Hall", "Wood", "Harrison", "Jackson", "Bell", "Atkinson", "Dixon"]
+DEMO_SEED = 2014
+DROP_LAG = 14  # days between a period's end and the drop that first reports it
 
 
 @dataclass(frozen=True)
@@ -35,76 +48,136 @@ class Period:
     @property
     def extract_date(self) -> date:
         """The drop that first reports this period: two weeks after it ends."""
-        return self.end + timedelta(days=14)
+        return self.end + timedelta(days=DROP_LAG)
 
 
-# Contacts per period as published (Appendix 2, "Number of contacts made", quarter only).
-DEMO_PERIODS = [
-    Period("2012-13", date(2012, 4, 1), date(2013, 3, 31), 6859),
-    Period("2013-14 Q1", date(2013, 4, 1), date(2013, 6, 30), 1642),
-    Period("2013-14 Q2", date(2013, 7, 1), date(2013, 9, 30), 1642),
-    Period("2013-14 Q3", date(2013, 10, 1), date(2013, 12, 31), 1521),
-    Period("2013-14 Q4", date(2014, 1, 1), date(2014, 3, 31), 1586),
-]
+def _demo_periods() -> list[Period]:
+    a2 = read_appendix2()
+    contacts = a2[(a2.measure_id == "contacts") & a2.breakdown_by.isna()].set_index(
+        "reporting_period")["numerator"]
+    out = [Period("2012-13", date(DEMO_YEAR, 4, 1), date(DEMO_YEAR + 1, 3, 31),
+                  int(contacts["2012-13"]))]
+    for k, label in enumerate(PERIOD_LABELS[1:]):
+        start = to_date(int(add_months(np.array([day(date(DEMO_YEAR + 1, 4, 1))]), 3 * k)[0]))
+        end = to_date(int(add_months(np.array([day(start)]), 3)[0]) - 1)
+        out.append(Period(label, start, end, int(contacts[label])))
+    return out
 
 
-def _working_days(start: date, end: date) -> np.ndarray:
-    days = np.arange(np.datetime64(start), np.datetime64(end) + 1)
-    return days[np.is_busday(days)]
+DEMO_PERIODS = _demo_periods()
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+@dataclass
+class GenerationResult:
+    drops: list[Path]
+    rows: int
+    shortfalls: list[str]
 
 
-def generate_demo(out: Path, seed: int = 2014, contract: Contract | None = None) -> list[Path]:
-    """Write the demo drops under `out`; return the drop folders written."""
+def _build_la(plan, wd: WorkingDays, seed: int, horizon_end: int, contract: Contract):
+    rng = np.random.default_rng(seed)
+    builder = Builder(plan, wd, rng, horizon_end)
+    built = builder.build()
+    tables, truth = assemble(plan.la_code, built, contract, plan.size, rng, horizon_end)
+    return tables, truth, builder.short
+
+
+def _write_truth(truth_dir: Path | None, frames: list[pd.DataFrame]) -> None:
+    if truth_dir is None or not frames:
+        return
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    pd.concat(frames).to_csv(truth_dir / "caf_child_person.csv", index=False)
+
+
+def generate_demo(out: Path, seed: int = DEMO_SEED, contract: Contract | None = None,
+                  truth: Path | None = None, shortfalls: list[str] | None = None) -> list[Path]:
+    """Write the calibrated Stockton-on-Tees demo drops under `out`; return the drop folders.
+    Targets the build could not meet are appended to `shortfalls` when given."""
     contract = contract or load_contract()
     rng = np.random.default_rng(seed)
+    plan = demo_plan(rng)
+    drops = [day(p.extract_date) for p in DEMO_PERIODS]
+    wd = WorkingDays(2003, DEMO_YEAR + 3)
+    tables, truth_frame, short = _build_la(plan, wd, seed + 1, max(drops), contract)
+    if shortfalls is not None:
+        shortfalls.extend(short)
+    writer = DropWriter(Path(out), contract)
+    for d in drops:
+        writer.write(to_date(d).isoformat(), tables, d)
+    _write_truth(truth, [truth_frame])
+    return writer.drops()
 
-    contact_dates: list[np.ndarray] = []
-    for period in DEMO_PERIODS:
-        days = _working_days(period.start, period.end)
-        contact_dates.append(np.sort(rng.choice(days, size=period.contacts)))
-    all_dates = np.concatenate(contact_dates)
-    n_contacts = len(all_dates)
-    n_persons = int(n_contacts * 0.7)
-    person_of_contact = rng.integers(0, n_persons, size=n_contacts)
 
-    persons = [
-        [DEMO_LA, f"P{i:06d}", FORENAMES[rng.integers(len(FORENAMES))],
-         SURNAMES[rng.integers(len(SURNAMES))],
-         str(date(1996, 1, 1) + timedelta(days=int(rng.integers(0, 365 * 18)))),
-         "MF"[int(rng.integers(2))], "WBRI",
-         f"TS{int(rng.integers(15, 23))} {int(rng.integers(1, 9))}"
-         f"{'ABDEFGHJ'[int(rng.integers(8))]}{'LNPQRSTU'[int(rng.integers(8))]}",
-         "", ""]
-        for i in range(n_persons)
-    ]
-    contacts = [
-        [DEMO_LA, f"C{i:07d}", f"P{person_of_contact[i]:06d}", str(all_dates[i]), "Police", "6",
-         str(all_dates[i]), "referral" if i % 2 else "closed_logged", "", ""]
-        for i in range(n_contacts)
-    ]
+def drop_days(first: date, last: date, how: str) -> list[int]:
+    """Extract dates for a run from `first` to `last` (inclusive) taken `how` often."""
+    start, end = day(first), day(last)
+    if how == "final":
+        return [end + DROP_LAG]
+    if how == "nightly":
+        return list(range(start, end + 1))  # an extract every night of the run
+    step = {"quarterly": 3, "monthly": 1}[how]
+    ends = add_months(np.array([start]), np.arange(step, 10_000, step)) - 1
+    ends = ends[ends <= end]
+    return [int(e) + DROP_LAG for e in ends]
 
-    written = []
-    for period in DEMO_PERIODS:
-        as_at = period.extract_date
-        drop = out / as_at.isoformat()
-        seen_contacts = [c for c in contacts if c[3] <= as_at.isoformat()]
-        seen_people = {c[2] for c in seen_contacts}
-        for table in contract.tables.values():
-            if table.optional:
-                continue
-            rows: list[list[str]] = []
-            if table.name == "persons":
-                rows = [p for p in persons if p[1] in seen_people]
-            elif table.name == "contacts":
-                rows = seen_contacts
-            _write_csv(drop / table.relative_path, table.column_names, rows)
-        written.append(drop)
-    return written
+
+def la_sizes(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Contacts a year for n LAs: log-normal, about 1,000 to 30,000 (the English range)."""
+    return np.clip(rng.lognormal(np.log(5500), 0.75, size=n), 1000, 30000)
+
+
+def la_codes(n: int) -> list[str]:
+    """n distinct three-digit LA codes, the demo's 808 first."""
+    codes = [DEMO_LA] + [str(c) for c in range(201, 999) if str(c) != DEMO_LA]
+    return codes[:n]
+
+
+def _build_synthetic(args: tuple) -> tuple[dict, pd.DataFrame, list[str]]:
+    """Build one uncalibrated LA (run in a worker process)."""
+    la, k, seed, size, first_fy, last_fy, horizon_end = args
+    contract = load_contract()
+    la_rng = np.random.default_rng([seed, k])
+    plan = synthetic_plan(la, first_fy, last_fy, size, la_rng)
+    wd = WorkingDays(first_fy - 6, last_fy + 2)
+    return _build_la(plan, wd, int(la_rng.integers(2**31)), horizon_end, contract)
+
+
+def generate(out: Path, las: list[str], first: date, last: date, drops: str = "final",
+             seed: int = DEMO_SEED, truth: Path | None = None,
+             progress: Callable[[int], None] | None = None, workers: int = 1,
+             sizes: list[float] | None = None,
+             contract: Contract | None = None) -> GenerationResult:
+    """Synthetic drops for many LAs from `first` to `last` (uncalibrated, scaled to size).
+
+    Each LA is built on its own random stream (seed, LA position), so the output depends
+    only on the arguments, not on `workers` (LAs are built in parallel processes and written
+    in order). `progress` is called with the number of LAs finished after each one."""
+    contract = contract or load_contract()
+    rng = np.random.default_rng(seed)
+    la_size = la_sizes(len(las), rng) if sizes is None else np.asarray(sizes, dtype=float)
+    days = drop_days(first, last, drops)
+    first_fy = first.year if first.month >= 4 else first.year - 1
+    last_fy = last.year if last.month >= 4 else last.year - 1
+    jobs = [(la, k, seed, float(la_size[k]), first_fy, last_fy, max(days))
+            for k, la in enumerate(las)]
+    writer = DropWriter(Path(out), contract)
+    truths, shortfalls = [], []
+
+    def consume(results: Iterator) -> None:
+        for done, (tables, truth_frame, short) in enumerate(results, start=1):
+            for d in days:
+                writer.write(to_date(d).isoformat(), tables, d)
+            truths.append(truth_frame)
+            shortfalls.extend(short)
+            if progress is not None:
+                progress(done)
+
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("spawn").Pool(workers, maxtasksperchild=8) as pool:
+            consume(pool.imap(_build_synthetic, jobs))
+    else:
+        consume(map(_build_synthetic, jobs))
+    _write_truth(truth, truths)
+    return GenerationResult(drops=writer.drops(), rows=writer.rows, shortfalls=shortfalls)

@@ -270,6 +270,10 @@ def test_breakdowns_by_team_worker_and_agency(warehouse):
     agencies = _values(warehouse, "measure_values", "2013-14 Q1", "initiating_agency")
     assert agencies == {("caf2_commenced", "Housing"): (1, None, 1.0),
                         ("caf2_commenced", "CECSC - Schools"): (1, None, 1.0)}
+    # every agency the LA has recorded appears in every period, zeros included
+    earlier = _values(warehouse, "measure_values", "2012-13", "initiating_agency")
+    assert earlier == {("caf2_commenced", "Housing"): (0, None, 0.0),
+                       ("caf2_commenced", "CECSC - Schools"): (0, None, 0.0)}
 
 
 def test_table_1_contact_outcomes_by_source(warehouse):

@@ -1,0 +1,85 @@
+"""Write snapshots (drops) of built tables as at extract dates, in the contract's layout.
+
+A drop as at day D holds every record recorded on or before D (`_rec`), with what was known
+on D: fields that only become known later (a closure, a completion, an end) are empty until
+their day. The referral's NFA flag is 'Y' from the day the NFA decision was recorded.
+Files are written with pyarrow's CSV writer (RFC 4180 quoting, empty field = NULL, ISO
+dates); several LAs append to the same file of a drop.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from csc.contract import Contract, Table
+
+# Fields that become known on their own date: trigger column -> columns blank until then.
+MASKS: dict[str, dict[str, list[str]]] = {
+    "contacts": {"decision_date": ["decision_date", "outcome"]},
+    "referrals": {"closure_date": ["closure_date", "closure_reason"]},
+    "assessments": {"completed_date": ["completed_date"]},
+    "s47_enquiries": {"end_date": ["end_date", "icpc_required"]},
+    "cp_plans": {"end_date": ["end_date"]},
+    "cla_episodes": {"end_date": ["end_date", "reason_ceased"]},
+    "caf_assessments": {"closure_date": ["closure_date", "closure_reason"]},
+}
+
+
+def snapshot(table: Table, frame: pa.Table, as_at: int) -> pa.Table:
+    """The rows and values of one table as the source system held them on day `as_at`."""
+    rows = frame.filter(pc.less_equal(frame["_rec"], as_at))
+    hidden: dict[str, pa.ChunkedArray] = {}
+    for trigger, cols in MASKS.get(table.name, {}).items():
+        later = pc.greater(rows[trigger], as_at)
+        for col in cols:
+            hidden[col] = pc.or_(hidden[col], later) if col in hidden else later
+    arrays = []
+    for col in table.columns:
+        values = rows[col.name]
+        mask = hidden.get(col.name)
+        if col.type == "date":
+            null = pc.less(values, 0)
+            if mask is not None:
+                null = pc.or_(null, mask)
+            arrays.append(pc.if_else(null, pa.scalar(None, pa.int32()),
+                                     pc.cast(values, pa.int32())).cast(pa.date32()))
+            continue
+        if table.name == "referrals" and col.name == "referral_nfa":
+            nfa = rows["_nfa"]
+            arrays.append(pc.if_else(pc.and_(pc.greater_equal(nfa, 0), pc.less_equal(nfa, as_at)),
+                                     "Y", "N"))
+            continue
+        null = pc.equal(values, "")
+        if mask is not None:
+            null = pc.or_(null, mask)
+        arrays.append(pc.if_else(null, pa.scalar(None, pa.string()), values))
+    return pa.Table.from_arrays(arrays, names=table.column_names)
+
+
+class DropWriter:
+    """Appends each LA's snapshot to the drop's files; writes headers once."""
+
+    def __init__(self, out: Path, contract: Contract) -> None:
+        self.out, self.contract = out, contract
+        self.started: set[Path] = set()
+        self.rows = 0
+
+    def write(self, drop_name: str, tables: dict[str, pa.Table], as_at: int) -> None:
+        for table in self.contract.required_tables():
+            path = self.out / drop_name / table.relative_path
+            snap = snapshot(table, tables[table.name], as_at)
+            first = path not in self.started
+            if first:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.started.add(path)
+            with path.open("wb" if first else "ab") as fh:
+                pacsv.write_csv(snap, fh, write_options=pacsv.WriteOptions(
+                    include_header=first, quoting_style="needed"))
+            self.rows += snap.num_rows
+
+    def drops(self) -> list[Path]:
+        return sorted({p.parents[1] for p in self.started})

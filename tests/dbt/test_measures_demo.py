@@ -1,0 +1,87 @@
+"""The calibrated demo (LA 808) through the real loader and `dbt build`: measure_values_as_reported
+and contact_outcomes_by_source_as_reported reproduce the published Appendix 2 and Table 1 (the
+project's transcription in seeds/published_*.csv) cell by cell, except the documented
+exceptions below. Skipped when the transcription is not in the tree (it comes with the
+generator)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from csc.build import run_dbt_build
+from csc.config import PROJECT_DIR
+from csc.load import load_new_drops
+
+APPENDIX2 = PROJECT_DIR / "seeds" / "published_appendix2.csv"
+TABLE1 = PROJECT_DIR / "seeds" / "published_table1.csv"
+
+# (measure_id, reporting_period): cells the demo does not reproduce, and why.
+EXCEPTIONS = {
+    # Needs the CAF-RAISE linkage: only exact raise_person_id links exist so far, and most
+    # CAF children in the demo carry none.
+    **{("closed_logged_with_active_caf", p): "linkage" for p in
+       ("2012-13", "2013-14 Q1", "2013-14 Q2", "2013-14 Q3", "2013-14 Q4")},
+    # The generator's calibration does not reach these (its own independent reference
+    # computation over the drops gives the same figures as the warehouse).
+    ("referrals_to_s47", "2012-13"): "generator calibration",
+    ("re_referrals_12m", "2012-13"): "generator calibration",
+    **{("cic_placement_stability_length", p): "generator calibration" for p in
+       ("2012-13", "2013-14 Q1", "2013-14 Q2", "2013-14 Q3", "2013-14 Q4")},
+}
+
+pytestmark = pytest.mark.skipif(not APPENDIX2.exists(), reason="no transcription of the report")
+
+
+@pytest.fixture(scope="module")
+def demo_warehouse(demo_landing, tmp_path_factory) -> duckdb.DuckDBPyConnection:
+    work_db = tmp_path_factory.mktemp("measures-demo") / "work.duckdb"
+    load_new_drops(demo_landing, work_db)
+    run_dbt_build(work_db)
+    con = duckdb.connect(str(work_db), read_only=True)
+    yield con
+    con.close()
+
+
+def _published(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_appendix_2_is_reproduced_except_the_documented_cells(demo_warehouse):
+    misses = []
+    for cell in _published(APPENDIX2):
+        by = cell["breakdown_by"] or None
+        breakdown = ("breakdown_by is null" if by is None
+                     else "breakdown_by = ? and breakdown_value = ?")
+        got = demo_warehouse.execute(
+            "select numerator, denominator from marts.measure_values_as_reported "
+            "where la_code = '808' and measure_id = ? and reporting_period = ? and " + breakdown,
+            [cell["measure_id"], cell["reporting_period"]]
+            + ([] if by is None else [by, cell["breakdown_value"]])).fetchall()
+        numerator, denominator = got[0] if got else (None, None)
+        wanted = [(cell["numerator"], numerator), (cell["denominator"], denominator)]
+        if any(printed and (mine is None or float(printed) != float(mine))
+               for printed, mine in wanted):
+            misses.append((cell["measure_id"], cell["reporting_period"], cell["breakdown_value"],
+                           cell["numerator"], cell["denominator"], numerator, denominator))
+    unexpected = [m for m in misses if (m[0], m[1]) not in EXCEPTIONS]
+    assert unexpected == []
+    # the exceptions are real: each still misses (remove it when it starts matching)
+    assert {(m[0], m[1]) for m in misses} == set(EXCEPTIONS)
+
+
+def test_table_1_is_reproduced_cell_by_cell(demo_warehouse):
+    misses = []
+    for cell in _published(TABLE1):
+        got = demo_warehouse.execute(
+            "select contacts from marts.contact_outcomes_by_source_as_reported where la_code = ? "
+            "and reporting_period = ? and referrer = ? and outcome = ?",
+            [cell["la_code"], cell["reporting_period"], cell["referrer"], cell["outcome"]]
+        ).fetchall()
+        if (got[0][0] if got else 0) != int(cell["contacts"]):
+            misses.append((cell["referrer"], cell["outcome"], cell["contacts"], got))
+    assert misses == []
