@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 LANDING ?= landing
 WAREHOUSE ?= warehouse/csc.duckdb
 
-.PHONY: venv demo test lint lock sources clean
+.PHONY: venv venv-spark demo test lint lock lock-spark sources clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,16 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# Optional: the Spark target (docs/scaling.md). Adds dbt-spark and pyspark (~480 MB, a few
+# minutes) to .venv from requirements-spark.lock; needs Java 17+. `make test` then also
+# runs the cross-engine test instead of skipping it.
+SPARK_STAMP := $(VENV)/.spark-stamp
+$(SPARK_STAMP): $(STAMP) requirements-spark.lock
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -r requirements-spark.lock
+	touch $(SPARK_STAMP)
+
+venv-spark: $(SPARK_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/csc generate --out $(LANDING)
@@ -32,6 +42,10 @@ lint: $(STAMP)
 # Re-resolve the lock file after changing dependencies in pyproject.toml.
 lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+# The same, with the optional spark group (requirements.lock stays the everyday set).
+lock-spark: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra spark --python-version 3.11 -o requirements-spark.lock
 
 # Re-render the dbt source declarations from csc/contract.yml.
 sources: $(STAMP)

@@ -1,0 +1,93 @@
+{#- SQL that differs between engines, one macro per idea, dispatched per adapter
+    (`adapter.dispatch(name, 'csc')`): a model calls `{{ integer_divide('a', 'b') }}` and
+    never names an engine. dbt's own cross-database macros (dbt.dateadd, dbt.datediff,
+    dbt.concat, dbt.hash, dbt.bool_or, dbt.any_value, dbt.safe_cast, dbt.split_part,
+    dbt.listagg, dbt.date_spine, dbt.escape_single_quotes...) come first; these fill the
+    gaps the measures hit. Each has a duckdb__ and a spark__ version and an ANSI-ish
+    default__ for other adapters; tests/spark checks both engines give the same answers
+    (docs/scaling.md). -#}
+
+{#- Whole-number division of two non-negative integers (7, 2 -> 3). DuckDB's `/` on
+    integers gives a double and Spark's always does: `//` and `div` are the integer forms. -#}
+{% macro integer_divide(dividend, divisor) -%}
+    {{ return(adapter.dispatch('integer_divide', 'csc')(dividend, divisor)) }}
+{%- endmacro %}
+
+{% macro default__integer_divide(dividend, divisor) -%}
+    cast(floor(({{ dividend }}) / ({{ divisor }})) as bigint)
+{%- endmacro %}
+
+{% macro duckdb__integer_divide(dividend, divisor) -%}
+    (({{ dividend }}) // ({{ divisor }}))
+{%- endmacro %}
+
+{% macro spark__integer_divide(dividend, divisor) -%}
+    (({{ dividend }}) div ({{ divisor }}))
+{%- endmacro %}
+
+{#- `per` x numerator / denominator rounded half up to `digits` decimals (a double), NULL
+    when the denominator is NULL or 0. Computed in integers, so every engine returns the
+    same double: `round(100.0 * n / d, 1)` does not (DuckDB divides decimals as doubles and
+    rounds the binary value, 23/2000 -> 1.1; Spark divides exact decimals, -> 1.2).
+    Numerator and denominator are non-negative integer counts. -#}
+{% macro rounded_ratio(numerator, denominator, per=100, digits=1) -%}
+    {%- set scale = 10 ** digits -%}
+    case when ({{ denominator }}) > 0 then
+        cast({{ integer_divide(
+            "2 * " ~ (per * scale) ~ " * cast(" ~ numerator ~ " as bigint) + cast(" ~ denominator ~ " as bigint)",
+            "2 * cast(" ~ denominator ~ " as bigint)") }} as double) / {{ scale }}
+    end
+{%- endmacro %}
+
+{#- True when `condition` holds on every row of the group (NULL rows ignored). dbt ships
+    bool_or, not bool_and. -#}
+{% macro bool_and(condition) -%}
+    {{ return(adapter.dispatch('bool_and', 'csc')(condition)) }}
+{%- endmacro %}
+
+{% macro default__bool_and(condition) -%}
+    (min(case when {{ condition }} then 1 when not ({{ condition }}) then 0 end) = 1)
+{%- endmacro %}
+
+{% macro duckdb__bool_and(condition) -%}
+    bool_and({{ condition }})
+{%- endmacro %}
+
+{% macro spark__bool_and(condition) -%}
+    bool_and({{ condition }})
+{%- endmacro %}
+
+{#- ISO day of the week of a date: 1 = Monday .. 7 = Sunday. DuckDB has isodow; Spark's
+    dayofweek counts 1 = Sunday. -#}
+{% macro iso_weekday(date_expr) -%}
+    {{ return(adapter.dispatch('iso_weekday', 'csc')(date_expr)) }}
+{%- endmacro %}
+
+{% macro default__iso_weekday(date_expr) -%}
+    cast(extract(isodow from {{ date_expr }}) as integer)
+{%- endmacro %}
+
+{% macro duckdb__iso_weekday(date_expr) -%}
+    cast(isodow({{ date_expr }}) as integer)
+{%- endmacro %}
+
+{% macro spark__iso_weekday(date_expr) -%}
+    cast(mod(dayofweek({{ date_expr }}) + 5, 7) + 1 as integer)
+{%- endmacro %}
+
+{#- A Jinja string as a SQL string literal, quotes escaped the way the engine reads them
+    (DuckDB doubles a quote; Spark reads 'a''b' as two literals run together, 'ab', and
+    wants \'). For keys and labels that come from vars or the environment. -#}
+{% macro string_literal(text) -%}
+    '{{ dbt.escape_single_quotes(text | string) }}'
+{%- endmacro %}
+
+{#- Whole years from `from_date` to `on_date` (an age: 29 Feb 2008 -> 28 Feb 2012 is 3,
+    1 Mar 2012 is 4). Plain date parts, the same on every engine; here so an age is never
+    written as datediff('year'), which counts year boundaries. -#}
+{% macro whole_years_between(from_date, on_date) -%}
+    (extract(year from {{ on_date }}) - extract(year from {{ from_date }})
+     - case when extract(month from {{ on_date }}) * 100 + extract(day from {{ on_date }})
+                 < extract(month from {{ from_date }}) * 100 + extract(day from {{ from_date }})
+            then 1 else 0 end)
+{%- endmacro %}
