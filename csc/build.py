@@ -14,7 +14,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from csc.config import dbt_profiles_dir, dbt_project_dir, set_offline_env
+from csc.linkage import ensure_linkage_tables
 from csc.runlog import fault_point, fault_requested
 
 FAULT_BUILD_NODES_ENV = "CSC_FAULT_BUILD_NODES"
@@ -88,6 +91,10 @@ def run_dbt_build(work_db: Path, extra_args: list[str] | None = None,
                   on_node: Callable[[int, str], None] | None = None) -> BuildResult:
     """`dbt build` the whole project into `work_db`. Raises BuildFailed on any error.
     `on_node(count, unique_id)` is called as each node finishes."""
+    # dbt reads the CAF-RAISE links as a source: make sure the (possibly empty) tables
+    # exist even when no linkage has run yet on this work database.
+    with duckdb.connect(str(work_db)) as con:
+        ensure_linkage_tables(con)
     outcome = dbt_invoke(["build", *(extra_args or [])], work_db,
                          callbacks=[_node_finished_callback(on_node)])
     if outcome.exception is not None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -80,6 +81,25 @@ DDL = [
         links_clerical bigint, links_probabilistic bigint, review_pairs bigint,
         match_threshold double, precision double, recall double, seconds double)""",
 ]
+
+
+def linkage_match_threshold() -> float:
+    """The match threshold: CSC_LINKAGE_THRESHOLD, or LinkageConfig's default."""
+    return float(os.environ.get("CSC_LINKAGE_THRESHOLD", LinkageConfig.match_threshold))
+
+
+def linkage_needed(work_db: Path, decisions_file: Path, new_drops: bool) -> bool:
+    """Link again when drops were loaded, the decisions file changed since the last
+    linkage, or nothing has been linked yet."""
+    if new_drops:
+        return True
+    with duckdb.connect(str(work_db)) as con:
+        ensure_linkage_tables(con)
+        last = con.execute("select max(linked_at) from meta.linkage_runs").fetchone()[0]
+    if last is None:
+        return True
+    return decisions_file.exists() and (
+        datetime.fromtimestamp(decisions_file.stat().st_mtime) > last)
 
 
 def ensure_linkage_tables(con: duckdb.DuckDBPyConnection) -> None:

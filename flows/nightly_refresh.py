@@ -1,6 +1,7 @@
 """The nightly refresh, as a Prefect flow. It reads like the runbook:
 
-    load new drops -> dbt build -> validate -> publish -> render reports
+    load new drops -> link CAF children to RAISE -> dbt build -> validate -> publish
+    -> render reports
 
 Each step is a task that calls a plain function of the `csc` package (tested without
 Prefect). Tasks receive and return paths and plain values, never connections, and none is
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -37,8 +39,16 @@ from prefect.runtime import task_run as task_run_context
 
 from csc.build import run_dbt_build
 from csc.config import WarehousePaths, set_offline_env, warehouse_paths
+from csc.linkage import (
+    LinkageConfig,
+    export_clerical_review,
+    link_caf_children,
+    linkage_match_threshold,
+    linkage_needed,
+)
 from csc.load import DropRejected, load_new_drops
 from csc.publish import PublishRefused, publish_warehouse
+from csc.report import render_report, report_la_codes
 from csc.runlog import (
     RefreshAlreadyRunning,
     close_stale_runs,
@@ -53,8 +63,9 @@ from csc.validate import validate_build
 
 set_offline_env()
 
-STEPS = ("load", "build", "validate", "publish", "report")
-STEP_TITLES = {"load": "load new drops", "build": "dbt build", "validate": "validate",
+STEPS = ("load", "link", "build", "validate", "publish", "report")
+STEP_TITLES = {"load": "load new drops", "link": "link CAF children to RAISE",
+               "build": "dbt build", "validate": "validate",
                "publish": "publish", "report": "render reports"}
 
 
@@ -185,6 +196,26 @@ def load_drops(landing: str, work_db: str) -> dict:
             "attempts": attempt}
 
 
+@task(name="link CAF children", cache_policy=NO_CACHE)
+def link_caf(work_db: str, warehouse_dir: str, new_drops: bool) -> dict:
+    """Link CAF children to RAISE persons (csc.linkage) when there is something new: new
+    drops, a changed decisions file, or no linkage yet. Writes the clerical-review list."""
+    attempt = _attempt("link")
+    linkage_dir = Path(warehouse_dir) / "linkage"
+    decisions = linkage_dir / "decisions.csv"
+    if not linkage_needed(Path(work_db), decisions, new_drops):
+        return {"ran": False, "attempts": attempt}
+    truth = os.environ.get("CSC_LINKAGE_TRUTH")
+    result = link_caf_children(Path(work_db), LinkageConfig(
+        match_threshold=linkage_match_threshold()), decisions_file=decisions,
+        truth_file=Path(truth) if truth else None)
+    review = export_clerical_review(Path(work_db), linkage_dir / "clerical_review.csv")
+    fault_point("link")
+    return {"ran": True, "caf_children": result.caf_children, "links": result.links,
+            "by_method": result.links_by_method, "review_pairs": review,
+            "precision": result.precision, "recall": result.recall, "attempts": attempt}
+
+
 def _marts_rows(work_db: Path) -> int:
     with duckdb.connect(str(work_db), read_only=True) as con:
         tables = con.execute(
@@ -231,14 +262,16 @@ def publish_step(warehouse: str, run_id: str, run_fields: dict) -> dict:
 @task(name="render reports", retries=1, retry_delay_seconds=5,
       retry_condition_fn=retry_on(OSError), cache_policy=NO_CACHE)
 def render_reports(warehouse: str, reports_dir: str) -> dict:
-    """REPORT STEP (to be wired): render the Cabinet report from the published warehouse
-    with `csc.report.render_report(warehouse, period, la_code, out_dir, figures)` into
-    `reports_dir`, and return {"path": <the report's index file>, "files": [...]}.
-    Until then the step renders nothing and says so."""
+    """Render the Cabinet report, workbook and clinic view of the latest complete period
+    for each LA in the published warehouse (or those in CSC_REPORT_LAS) into `reports_dir`."""
     attempt = _attempt("report")
-    # >>> REPORT STEP: call csc.report.render_report(...) here. <<<
-    return {"path": None, "files": [], "attempts": attempt,
-            "note": "report step not wired yet: nothing rendered"}
+    files: list[str] = []
+    for la_code in report_la_codes(Path(warehouse)):
+        rendered = render_report(Path(warehouse), None, la_code, Path(reports_dir))
+        files += [str(rendered.html), str(rendered.xlsx), str(rendered.clinic)]
+    fault_point("report")
+    return {"path": files[0] if files else None, "files": files, "attempts": attempt,
+            **({} if files else {"note": "no local authority in the warehouse"})}
 
 
 # --- The flow ----------------------------------------------------------------------------
@@ -325,6 +358,15 @@ def _refresh(logger, landing: Path, paths: WarehousePaths, reports_dir: Path) ->
                      f"({', '.join(loaded['drops']) or 'nothing new'}), "
                      f"{_plural(loaded['rows'], 'row')} read, "
                      f"{loaded['versions_added']:,} record versions added"))
+
+        begin("link")
+        linked = link_caf(work, str(paths.directory), bool(loaded["drops"]))
+        summary["linkage"] = linked
+        attempts["link"] = linked["attempts"]
+        end("link", (f"{linked['links']:,} of {linked['caf_children']:,} CAF children linked "
+                     f"{linked['by_method']}; {linked['review_pairs']:,} pairs for clerical "
+                     f"review in {paths.directory / 'linkage'}") if linked["ran"]
+            else "nothing new to link")
 
         begin("build")
         built = build(work)

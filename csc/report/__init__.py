@@ -72,3 +72,15 @@ def render_report(warehouse: Path, period: str | None, la_code: str, out_dir: Pa
     write_workbook(data, tmp)
     os.replace(tmp, xlsx)
     return ReportFiles(html=html, xlsx=xlsx, clinic=clinic, period=data.period.label)
+
+
+def report_la_codes(warehouse: Path) -> list[str]:
+    """The LAs a refresh renders reports for: CSC_REPORT_LAS (comma-separated) when set,
+    otherwise every LA with figures in the published warehouse."""
+    chosen = os.environ.get("CSC_REPORT_LAS", "").strip()
+    if chosen:
+        return [code.strip() for code in chosen.split(",") if code.strip()]
+    with connect_read_only(Path(warehouse)) as con:
+        rows = con.execute(
+            "select distinct la_code from marts.measure_values order by la_code").fetchall()
+    return [r[0] for r in rows]
