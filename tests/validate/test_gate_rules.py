@@ -70,6 +70,8 @@ BREAKS = [
           (_headline(MV, "contacts_to_assessment", "2013-14 Q3", "denominator = 600"),)),
     Break("percent_without_a_denominator", f"ratio_measures_have_a_denominator[{MV}]",
           (_headline(MV, "re_referrals_12m", "2013-14 Q3", "denominator = null, value = null"),)),
+    Break("numerator_missing_beside_a_denominator", f"figure_is_whole_or_unavailable[{MV}]",
+          (_headline(MV, "re_referrals_12m", "2013-14 Q3", "numerator = null"),)),
     Break("unit_not_the_catalogue_unit", f"unit_matches_catalogue[{MV}]",
           (_headline(MV, "cin_at_period_end", "2013-14 Q1", "polarity = 'up'"),)),
     Break("duplicate_headline_row",
