@@ -24,6 +24,7 @@ from csc.contract import Contract, load_contract
 from csc.generate.calendar import WorkingDays, add_months, day, to_date
 from csc.generate.drops import DropWriter
 from csc.generate.model import Builder
+from csc.generate.reference import demo_reference, write_reference
 from csc.generate.tables import assemble
 from csc.generate.targets import (
     DEMO_LA,
@@ -102,8 +103,11 @@ def generate_demo(out: Path, seed: int = DEMO_SEED, contract: Contract | None = 
     if shortfalls is not None:
         shortfalls.extend(short)
     writer = DropWriter(Path(out), contract)
+    reference = demo_reference(plan.la_code, DEMO_YEAR + 1, seed + 2)
+    columns = {name: contract.table(name).column_names for name in reference}
     for d in drops:
         writer.write(to_date(d).isoformat(), tables, d)
+        write_reference(Path(out) / to_date(d).isoformat(), reference, to_date(d), columns)
     _write_truth(truth, [truth_frame])
     return writer.drops()
 

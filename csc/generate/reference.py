@@ -1,0 +1,67 @@
+"""Reference tables for the demo: child population and Cafcass care applications.
+
+The extract contract lets a drop carry optional reference tables (`reference/*.csv`). The
+demo writes synthetic ones for LA 808 so that the Cafcass rate can be computed: a 0-17
+population near Stockton-on-Tees' size (an invented figure, not the ONS estimate) and
+quarterly care applications whose 2012-13 total gives the published 24.8 per 10,000.
+Each drop holds the figures known on its extract date: a mid-year population from 30 June
+of its year, a quarter's applications once the quarter has ended.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from csc.generate.targets import read_appendix2
+
+FIRST_YEAR = 2008
+
+
+def demo_reference(la_code: str, last_year: int, seed: int
+                   ) -> dict[str, list[dict[str, object]]]:
+    rng = np.random.default_rng(seed)
+    population = {year: 41_800 + 90 * (year - FIRST_YEAR) for year in range(FIRST_YEAR,
+                                                                            last_year + 1)}
+    a2 = read_appendix2()
+    published = float(a2.loc[(a2["measure_id"] == "cafcass_care_applications_rate")
+                             & (a2["reporting_period"] == "2012-13"), "value"].iloc[0])
+    applications = []
+    for year in range(FIRST_YEAR, last_year + 1):
+        rate = published if year == 2012 else float(rng.uniform(18, 30))
+        total = round(rate * population[year] / 10_000)
+        quarters = np.full(4, total // 4) + (np.arange(4) < total % 4)
+        for q, n in enumerate(quarters):
+            start = date(year + (q == 3), [4, 7, 10, 1][q], 1)
+            applications.append({"la_code": la_code, "quarter_start": start,
+                                 "care_applications": int(n)})
+    return {
+        "child_population": [{"la_code": la_code, "year": y, "population_0_17": p}
+                             for y, p in population.items()],
+        "cafcass_care_applications": applications,
+    }
+
+
+def write_reference(drop: Path, tables: dict[str, list[dict[str, object]]], as_at: date,
+                    columns: dict[str, list[str]]) -> None:
+    """Write each reference table into `drop/reference/` as known on `as_at`."""
+    known = {
+        "child_population": lambda r: date(int(r["year"]), 6, 30) <= as_at,
+        "cafcass_care_applications": lambda r: _quarter_end(r["quarter_start"]) < as_at,
+    }
+    for name, rows in tables.items():
+        path = drop / "reference" / f"{name}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=columns[name], lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(r for r in rows if known[name](r))
+
+
+def _quarter_end(start: date) -> date:
+    month = start.month + 2
+    ends = {3: 31, 6: 30, 9: 30, 12: 31}
+    return date(start.year, month, ends[month])
