@@ -91,7 +91,8 @@ def nightly_refresh(landing: str, warehouse: str | None = None) -> dict:
         for warning in validation["warnings"]:  # drift: worth a look, never blocks publishing
             logger.warning("Validation warning: %s", warning)
         if not validation["success"]:
-            raise RefreshFailed("validate", "; ".join(validation["failures"]))
+            raise RefreshFailed("validate", "; ".join(validation["failures"])
+                                + f" (Data Docs: {validation['data_docs']})")
         logger.info("Validation %s; Data Docs: %s", validation["summary"], validation["data_docs"])
 
         step = "publish"
