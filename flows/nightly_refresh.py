@@ -386,7 +386,8 @@ def _refresh(logger, landing: Path, paths: WarehousePaths, reports_dir: Path) ->
         for warning in validation["warnings"]:  # drift: worth a look, never blocks publishing
             logger.warning("Validation warning: %s", warning)
         if not validation["success"]:
-            raise ValidationFailed("; ".join(validation["failures"]))
+            raise ValidationFailed("; ".join(validation["failures"])
+                                   + f" (Data Docs: {validation['data_docs']})")
         end("validate", f"{validation['summary']}; Data Docs: {validation['data_docs']}")
 
         begin("publish")

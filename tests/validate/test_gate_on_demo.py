@@ -56,8 +56,10 @@ def test_failed_validation_leaves_the_published_file_unchanged(
     shutil.copytree(EXPECTATIONS_DIR / "suites", suites)
     (suites / "must_fail.yml").write_text(MUST_FAIL, encoding="utf-8")
     monkeypatch.setenv(SUITES_ENV, str(suites))
-    with pytest.raises(nightly_flow.RefreshFailed, match="validate step failed"):
+    with pytest.raises(nightly_flow.RefreshFailed, match="validate step failed") as failed:
         nightly_flow.nightly_refresh(landing=str(demo_landing), warehouse=str(warehouse))
+    assert "contacts_never_published" in str(failed.value)
+    assert "Data Docs: " in str(failed.value) and "index.html" in str(failed.value)
 
     assert _sha256(warehouse) == before
     with duckdb.connect(str(warehouse_paths(warehouse).work), read_only=True) as con:
