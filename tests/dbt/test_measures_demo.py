@@ -14,6 +14,7 @@ import pytest
 
 from csc.build import run_dbt_build
 from csc.config import PROJECT_DIR
+from csc.linkage import link_caf_children
 from csc.load import load_new_drops
 
 APPENDIX2 = PROJECT_DIR / "seeds" / "published_appendix2.csv"
@@ -21,10 +22,6 @@ TABLE1 = PROJECT_DIR / "seeds" / "published_table1.csv"
 
 # (measure_id, reporting_period): cells the demo does not reproduce, and why.
 EXCEPTIONS = {
-    # Needs the CAF-RAISE linkage: only exact raise_person_id links exist so far, and most
-    # CAF children in the demo carry none.
-    **{("closed_logged_with_active_caf", p): "linkage" for p in
-       ("2012-13", "2013-14 Q1", "2013-14 Q2", "2013-14 Q3", "2013-14 Q4")},
     # The generator's calibration does not reach these (its own independent reference
     # computation over the drops gives the same figures as the warehouse).
     ("referrals_to_s47", "2012-13"): "generator calibration",
@@ -40,6 +37,7 @@ pytestmark = pytest.mark.skipif(not APPENDIX2.exists(), reason="no transcription
 def demo_warehouse(demo_landing, tmp_path_factory) -> duckdb.DuckDBPyConnection:
     work_db = tmp_path_factory.mktemp("measures-demo") / "work.duckdb"
     load_new_drops(demo_landing, work_db)
+    link_caf_children(work_db)  # closed_logged_with_active_caf needs the CAF-RAISE links
     run_dbt_build(work_db)
     con = duckdb.connect(str(work_db), read_only=True)
     yield con
