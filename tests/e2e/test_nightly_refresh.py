@@ -17,7 +17,8 @@ def _figures(path):
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(
             """select reporting_period, numerator from marts.measure_values_as_reported
-               where measure_id = 'contacts' and la_code = '808' order by window_end"""
+               where measure_id = 'contacts' and la_code = '808' and breakdown_by is null
+               order by window_end"""
         ).fetchall()
 
 
