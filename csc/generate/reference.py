@@ -24,7 +24,7 @@ FIRST_YEAR = 2008
 def demo_reference(la_code: str, last_year: int, seed: int
                    ) -> dict[str, list[dict[str, object]]]:
     rng = np.random.default_rng(seed)
-    population = {year: 41_800 + 90 * (year - FIRST_YEAR) for year in range(FIRST_YEAR,
+    population = {year: 41_640 + 90 * (year - FIRST_YEAR) for year in range(FIRST_YEAR,
                                                                             last_year + 1)}
     a2 = read_appendix2()
     published = float(a2.loc[(a2["measure_id"] == "cafcass_care_applications_rate")
@@ -32,7 +32,7 @@ def demo_reference(la_code: str, last_year: int, seed: int
     applications = []
     for year in range(FIRST_YEAR, last_year + 1):
         rate = published if year == 2012 else float(rng.uniform(18, 30))
-        total = round(rate * population[year] / 10_000)
+        total = _applications_for_rate(rate, population[year])
         quarters = np.full(4, total // 4) + (np.arange(4) < total % 4)
         for q, n in enumerate(quarters):
             start = date(year + (q == 3), [4, 7, 10, 1][q], 1)
@@ -43,6 +43,14 @@ def demo_reference(la_code: str, last_year: int, seed: int
                              for y, p in population.items()],
         "cafcass_care_applications": applications,
     }
+
+
+def _applications_for_rate(rate: float, population: int) -> int:
+    """The whole number of applications whose rate per 10,000, printed to one decimal
+    place, is closest to `rate` (a plain rounding of rate x population can print 0.1 off)."""
+    estimate = round(rate * population / 10_000)
+    return min(range(estimate - 2, estimate + 3),
+               key=lambda n: abs(round(10_000 * n / population, 1) - rate))
 
 
 def write_reference(drop: Path, tables: dict[str, list[dict[str, object]]], as_at: date,
