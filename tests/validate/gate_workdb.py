@@ -243,6 +243,7 @@ def build_clean_work_db(path: Path, las: tuple[str, ...] = LAS) -> Path:
                     insert_raw(con, table, {**record, "la_code": la})
         for extract_date in ("2014-01-14", "2014-04-14"):
             for table in load_contract().tables:
-                con.execute("insert into meta.loaded_files values (?::date, ?, ?, ?, ?)",
+                con.execute("insert into meta.loaded_files (extract_date, table_name, "
+                            "source_file, sha256, rows_read) values (?::date, ?, ?, ?, ?)",
                             [extract_date, table, f"{extract_date}/{table}.csv", "sha", 100])
     return path
