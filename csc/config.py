@@ -28,6 +28,22 @@ OFFLINE_ENV = {
 }
 
 
+# The most memory DuckDB may hold in any step that builds the warehouse (load, link, dbt,
+# publish) before it spills to disk: a national refresh then stays inside a 24 GB machine
+# with room for the OS, Python and a BI tool. Override with CSC_MEMORY_LIMIT (e.g. "12GB").
+DEFAULT_MEMORY_LIMIT = "6GB"
+
+
+def memory_limit() -> str:
+    return os.environ.get("CSC_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+
+
+def limit_memory(con) -> None:
+    """Apply the warehouse's DuckDB memory limit to a connection (a SET, so it is safe on a
+    file another connection of this process has open with other settings)."""
+    con.execute(f"set memory_limit = '{memory_limit()}'")
+
+
 def set_offline_env() -> None:
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)

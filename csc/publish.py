@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from csc.config import WarehousePaths
+from csc.config import WarehousePaths, limit_memory
 from csc.contract import load_contract
 from csc.runlog import PUBLISHED_COLUMNS, fault_point, stored_value
 
@@ -141,6 +141,7 @@ def publish_warehouse(paths: WarehousePaths, run_id: str | None = None,
     result = PublishResult(path=paths.published)
     con = duckdb.connect()
     try:
+        limit_memory(con)
         con.execute(f"attach '{_sql_str(paths.work)}' as work (read_only)")
         tables = published_tables(con, "work")
         refused = [p for p in _identifier_problems(con, "work", tables)

@@ -20,11 +20,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from csc.config import PROJECT_DIR
 from csc.contract import Contract, load_contract
 from csc.generate.calendar import WorkingDays, add_months, day, to_date
 from csc.generate.drops import DropWriter
 from csc.generate.model import Builder
-from csc.generate.reference import demo_reference, write_reference
+from csc.generate.reference import demo_reference, synthetic_reference, write_reference
 from csc.generate.tables import assemble
 from csc.generate.targets import (
     DEMO_LA,
@@ -131,8 +132,13 @@ def la_sizes(n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def la_codes(n: int) -> list[str]:
-    """n distinct three-digit LA codes, the demo's 808 first."""
-    codes = [DEMO_LA] + [str(c) for c in range(201, 999) if str(c) != DEMO_LA]
+    """n distinct three-digit LA codes, the demo's 808 first: the real DfE codes of the 152
+    English authorities (seeds/english_local_authorities.csv, so the marts can place each
+    in its region), then unused three-digit codes if more are asked for."""
+    listed = pd.read_csv(PROJECT_DIR / "seeds" / "english_local_authorities.csv",
+                         dtype=str)["la_code"].tolist()
+    codes = [DEMO_LA] + [c for c in listed if c != DEMO_LA]
+    codes += [str(c) for c in range(201, 999) if str(c) not in set(codes)]
     return codes[:n]
 
 
@@ -183,5 +189,22 @@ def generate(out: Path, las: list[str], first: date, last: date, drops: str = "f
             consume(pool.imap(_build_synthetic, jobs))
     else:
         consume(map(_build_synthetic, jobs))
+    _write_synthetic_reference(Path(out), las, la_size, first_fy, last_fy, days, seed,
+                               contract)
     _write_truth(truth, truths)
     return GenerationResult(drops=writer.drops(), rows=writer.rows, shortfalls=shortfalls)
+
+
+def _write_synthetic_reference(out: Path, las: list[str], la_size: np.ndarray, first_fy: int,
+                               last_fy: int, days: list[int], seed: int,
+                               contract: Contract) -> None:
+    """Every LA's population and Cafcass figures into each drop's reference folder."""
+    reference: dict[str, list[dict[str, object]]] = {}
+    for k, la in enumerate(las):
+        tables = synthetic_reference(la, float(la_size[k]), first_fy, last_fy,
+                                     np.random.default_rng([seed, k, 2]))
+        for name, rows in tables.items():
+            reference.setdefault(name, []).extend(rows)
+    columns = {name: contract.table(name).column_names for name in reference}
+    for d in days:
+        write_reference(out / to_date(d).isoformat(), reference, to_date(d), columns)

@@ -45,6 +45,32 @@ def demo_reference(la_code: str, last_year: int, seed: int
     }
 
 
+def synthetic_reference(la_code: str, contacts_a_year: float, first_year: int,
+                        last_year: int, rng: np.random.Generator
+                        ) -> dict[str, list[dict[str, object]]]:
+    """Reference tables for an uncalibrated LA: a 0-17 population of about six children per
+    contact a year (England made about 1,700 contacts per 10,000 children a year in the
+    report's era), growing slowly, and Cafcass care applications at 10-20 per 10,000 a year.
+    Lets the marts put counts on a per-10,000 footing to compare LAs (measure_benchmarks)."""
+    base = contacts_a_year * rng.uniform(4.5, 7.5)
+    growth = rng.uniform(-0.004, 0.008)
+    population = {year: int(round(base * (1 + growth) ** (year - first_year)))
+                  for year in range(first_year, last_year + 1)}
+    applications = []
+    for year, children in population.items():
+        total = int(round(rng.uniform(10, 20) * children / 10_000))
+        quarters = np.full(4, total // 4) + (np.arange(4) < total % 4)
+        for q, n in enumerate(quarters):
+            start = date(year + (q == 3), [4, 7, 10, 1][q], 1)
+            applications.append({"la_code": la_code, "quarter_start": start,
+                                 "care_applications": int(n)})
+    return {
+        "child_population": [{"la_code": la_code, "year": y, "population_0_17": p}
+                             for y, p in population.items()],
+        "cafcass_care_applications": applications,
+    }
+
+
 def _applications_for_rate(rate: float, population: int) -> int:
     """The whole number of applications whose rate per 10,000, printed to one decimal
     place, is closest to `rate` (a plain rounding of rate x population can print 0.1 off)."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from csc.config import limit_memory
 from csc.contract import Contract, load_contract
 from csc.load.checks import check_drop, drop_staged
 from csc.load.history import merge_table
@@ -137,6 +138,7 @@ def load_new_drops(landing: Path, work_db: Path, contract: Contract | None = Non
     quarantine_dir = quarantine_dir or work_db.parent / "quarantine"
     total = LoadResult()
     with duckdb.connect(str(work_db)) as con:
+        limit_memory(con)
         ensure_schemas(con, contract)
         done = loaded_drops(con)
         changed = changed_loaded_files(con, landing, contract)

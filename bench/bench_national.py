@@ -1,0 +1,273 @@
+"""National-scale benchmark: every English council on one machine.
+
+    .venv/bin/python bench/bench_national.py --la-count 152 --years 10
+
+Steps, each in its own process so its peak memory is its own:
+1. generate: `csc generate` for N LAs x Y financial years ending 31 March 2014, one final
+   snapshot drop (a full extract, as the contract says);
+2. bare scan: `select count(*) from read_csv(...)` over every file of that drop (the floor
+   any loader has to pay: reading and parsing the CSV once);
+3. full refresh: `csc refresh` into an empty warehouse (load, link, dbt build, GX gate,
+   publish, report);
+4. nightly increment: one new drop dated the next day, a copy of the last one with about
+   0.5% of its records changed (a coded field set to another valid code), then `csc refresh`;
+5. dashboard queries on the published file, read-only as a BI tool opens it: one measure for
+   one LA across periods, one period across all LAs, one LA beside its region and England;
+   median and 95th percentile over --runs runs each.
+
+Prints rows, wall seconds and peak memory (largest resident set, MiB) for each step, the full
+refresh as a multiple of the bare scan, and the increment as a share of the full refresh.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from csc.contract import load_contract
+from csc.load import find_drops
+
+CSC = [sys.executable, "-m", "csc.cli"]
+# Runs a command and prints the peak resident set of its process tree (KiB) as JSON.
+MEASURED = """
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+rc = subprocess.run(sys.argv[1:]).returncode
+print(json.dumps({"rc": rc, "seconds": time.perf_counter() - t,
+                  "peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+"""
+TIMES = re.compile(r"Time:\s+(.*)")
+TARGETS = {"refresh_vs_scan": 3.0, "peak_gib": 8.0, "increment_share": 0.10, "query_p95_ms": 50.0}
+
+
+@dataclass
+class Step:
+    label: str
+    seconds: float
+    peak_mib: float
+    rows: int | None = None
+    detail: str = ""
+
+    def line(self) -> str:
+        rows = f"{self.rows:,} rows, " if self.rows is not None else ""
+        rate = (f" ({self.rows / self.seconds:,.0f} rows/s)"
+                if self.rows and self.seconds else "")
+        extra = f"\n    {self.detail}" if self.detail else ""
+        return (f"{self.label}: {rows}{self.seconds:,.1f} s{rate}, peak memory "
+                f"{self.peak_mib:,.0f} MiB{extra}")
+
+
+def measured(cmd: list[str], log: Path) -> tuple[float, float, str]:
+    """Run `cmd` (output to `log`); return (seconds, peak MiB, output). Fails loudly."""
+    with log.open("w") as fh:
+        done = subprocess.run([sys.executable, "-c", MEASURED, *cmd], stdout=subprocess.PIPE,
+                              stderr=fh, text=True)
+    lines = done.stdout.strip().splitlines()
+    result = json.loads(lines[-1])
+    output = "\n".join(lines[:-1]) + "\n" + log.read_text()
+    if result["rc"] != 0:
+        sys.exit(f"{' '.join(cmd)} failed (rc {result['rc']}); see {log}:\n{output[-3000:]}")
+    return result["seconds"], result["peak_kib"] / 1024, output
+
+
+def drop_files(drop: Path) -> list[Path]:
+    return sorted(drop.rglob("*.csv"))
+
+
+def bare_scan(files: list[Path]) -> tuple[float, int]:
+    """Seconds to count every row of every file with DuckDB's CSV reader, and the rows."""
+    rows = 0
+    with duckdb.connect() as con:
+        started = time.perf_counter()
+        for f in files:
+            rows += con.execute(
+                f"select count(*) from read_csv('{f}', header = true, all_varchar = true)"
+            ).fetchone()[0]
+        return time.perf_counter() - started, rows
+
+
+def make_increment(last: Path, new: Path, every: int = 200) -> tuple[int, int]:
+    """Write drop `new` as a copy of drop `last` in which one record in `every` of each
+    table with a coded field has that field set to another valid code (what a day of
+    casework changes: outcomes, statuses, reasons). Returns (rows, rows changed)."""
+    contract = load_contract()
+    rows = changed = 0
+    with duckdb.connect() as con:
+        for table in contract.tables.values():
+            src = last / table.relative_path
+            if not src.exists():
+                continue
+            dst = new / table.relative_path
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            coded = [c for c in table.columns if c.name not in table.key
+                     and (c.codes or c.code_list)]
+            read = f"read_csv('{src}', header = true, all_varchar = true)"
+            if not coded:
+                shutil.copyfile(src, dst)
+                rows += con.execute(f"select count(*) from {read}").fetchone()[0]
+                continue
+            col = coded[0]
+            codes = list(col.codes or contract.code_lists[col.code_list])
+            other = ", ".join(f"'{c}'" for c in codes[1:] + codes[:1])
+            listed = ", ".join(f"'{c}'" for c in codes)
+            key = ", ".join(f'"{k}"' for k in table.key)
+            pick = f"hash({key}) % {every} = 0 and \"{col.name}\" is not null"
+            con.execute(f"""
+                copy (select * replace (
+                          case when {pick}
+                               then list_extract([{other}],
+                                                 list_position([{listed}], "{col.name}"))
+                               else "{col.name}" end as "{col.name}")
+                      from {read})
+                to '{dst}' (header true, delimiter ',')""")
+            rows += con.execute(f"select count(*) from {read}").fetchone()[0]
+            changed += con.execute(f"select count(*) from {read} where {pick}").fetchone()[0]
+    return rows, changed
+
+
+def refresh_detail(output: str) -> str:
+    found = TIMES.findall(output)
+    return f"flow time: {found[-1]}" if found else ""
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def dashboard_latency(published: Path, runs: int) -> list[tuple[str, float, float]]:
+    """(query, median ms, p95 ms) of the queries a dashboard sends, on a read-only file."""
+    with duckdb.connect(str(published), read_only=True) as con:
+        las = [r[0] for r in con.execute(
+            "select distinct la_code from marts.measure_values order by 1").fetchall()]
+        measures = [r[0] for r in con.execute(
+            "select measure_id from marts.measure_catalogue order by 1").fetchall()]
+        periods = [r[0] for r in con.execute(
+            "select distinct reporting_period from marts.measure_values order by 1").fetchall()]
+        queries = {
+            "one measure, one LA, across periods": (
+                """select reporting_period, value, direction from marts.measure_values
+                   where la_code = $1 and measure_id = $2 and breakdown_by is null
+                   order by window_end""",
+                lambda i: [las[i % len(las)], measures[i % len(measures)]]),
+            "one period, one measure, across all LAs": (
+                """select la_code, value from marts.measure_values
+                   where measure_id = $1 and reporting_period = $2 and breakdown_by is null
+                   order by value""",
+                lambda i: [measures[i % len(measures)], periods[-1 - i % 4]]),
+            "one LA beside its region and England": (
+                """select measure_id, comparison_value, region_value, england_value,
+                          compared_with_england
+                   from marts.measure_benchmarks
+                   where la_code = $1 and reporting_period = $2""",
+                lambda i: [las[i % len(las)], periods[-1 - i % 4]]),
+        }
+        results = []
+        for label, (sql, params) in queries.items():
+            con.execute(sql, params(0)).fetchall()  # warm: the first read pages the file in
+            times = []
+            for i in range(runs):
+                started = time.perf_counter()
+                con.execute(sql, params(i)).fetchall()
+                times.append((time.perf_counter() - started) * 1000)
+            results.append((label, statistics.median(times), percentile(times, 0.95)))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--la-count", type=int, default=152)
+    ap.add_argument("--years", type=int, default=10)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=100, help="runs per dashboard query")
+    ap.add_argument("--dir", type=Path, default=None, help="work folder (kept); default temp")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep the landing folder already under --dir (skip generate)")
+    args = ap.parse_args(argv)
+
+    root = args.dir or Path(tempfile.mkdtemp(prefix="csc-national-"))
+    root.mkdir(parents=True, exist_ok=True)
+    landing, warehouse = root / "landing", root / "warehouse" / "csc.duckdb"
+    logs = root / "logs"
+    logs.mkdir(exist_ok=True)
+    first, last = date(2014 - args.years, 4, 1), date(2014, 3, 31)
+    print(f"National benchmark: {args.la_count} LAs x {args.years} years "
+          f"({first} to {last}), work folder {root}", flush=True)
+    steps: list[Step] = []
+
+    if not args.reuse:
+        shutil.rmtree(landing, ignore_errors=True)
+        seconds, peak, out = measured(
+            CSC + ["generate", "--out", str(landing), "--la-count", str(args.la_count),
+                   "--from", first.isoformat(), "--to", last.isoformat(), "--drops", "final",
+                   "--workers", str(args.workers)], logs / "generate.log")
+        rows = re.findall(r"([\d,]+) rows", out)
+        steps.append(Step("generate", seconds, peak, int(rows[-1].replace(",", ""))
+                          if rows else None))
+        print(steps[-1].line(), flush=True)
+    shutil.rmtree(warehouse.parent, ignore_errors=True)
+    dates = find_drops(landing)
+    for extra in dates[1:]:  # a rerun: drop the increment made last time
+        shutil.rmtree(landing / extra)
+    final = landing / dates[0]
+    files = drop_files(final)
+    size_mb = sum(f.stat().st_size for f in files) / 1e6
+
+    scan_s, scan_rows = bare_scan(files)
+    steps.append(Step("bare scan (count(*) over every CSV)", scan_s, 0, scan_rows,
+                      f"{len(files)} files, {size_mb:,.0f} MB"))
+    print(steps[-1].line(), flush=True)
+
+    refresh = CSC + ["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]
+    seconds, peak, out = measured(refresh, logs / "refresh-full.log")
+    full = Step("full refresh", seconds, peak, scan_rows, refresh_detail(out))
+    steps.append(full)
+    print(full.line(), flush=True)
+
+    new_date = (date.fromisoformat(dates[0]) + timedelta(days=1)).isoformat()
+    inc_rows, inc_changed = make_increment(final, landing / new_date)
+    seconds, peak, out = measured(refresh, logs / "refresh-increment.log")
+    increment = Step("nightly increment", seconds, peak, inc_rows,
+                     f"{inc_changed:,} records changed ({100 * inc_changed / inc_rows:.2f}%); "
+                     + refresh_detail(out))
+    steps.append(increment)
+    print(increment.line(), flush=True)
+
+    latency = dashboard_latency(warehouse, args.runs)
+    for label, median, p95 in latency:
+        print(f"dashboard query, {label}: median {median:.1f} ms, p95 {p95:.1f} ms "
+              f"({args.runs} runs)")
+
+    peak_gib = max(s.peak_mib for s in steps) / 1024
+    worst_p95 = max(p95 for _, _, p95 in latency)
+    checks = [
+        ("full refresh / bare scan", full.seconds / scan_s, TARGETS["refresh_vs_scan"], "x"),
+        ("peak memory (GiB)", peak_gib, TARGETS["peak_gib"], ""),
+        ("increment / full refresh", increment.seconds / full.seconds,
+         TARGETS["increment_share"], ""),
+        ("dashboard p95 (ms)", worst_p95, TARGETS["query_p95_ms"], ""),
+    ]
+    print("Targets:")
+    for label, value, target, unit in checks:
+        verdict = "met" if value <= target else "NOT met"
+        print(f"  {label}: {value:,.2f}{unit} (target <= {target}{unit}) {verdict}")
+    print(f"Published file: {warehouse} ({warehouse.stat().st_size / 1e6:,.0f} MB)")
+    if args.dir is None:
+        shutil.rmtree(root)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
