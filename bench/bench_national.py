@@ -35,6 +35,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+from bench_load import bare_count_seconds  # the same floor as the loader benchmark
 
 from csc.contract import load_contract
 from csc.load import find_drops
@@ -84,18 +85,6 @@ def measured(cmd: list[str], log: Path) -> tuple[float, float, str]:
 
 def drop_files(drop: Path) -> list[Path]:
     return sorted(drop.rglob("*.csv"))
-
-
-def bare_scan(files: list[Path]) -> tuple[float, int]:
-    """Seconds to count every row of every file with DuckDB's CSV reader, and the rows."""
-    rows = 0
-    with duckdb.connect() as con:
-        started = time.perf_counter()
-        for f in files:
-            rows += con.execute(
-                f"select count(*) from read_csv('{f}', header = true, all_varchar = true)"
-            ).fetchone()[0]
-        return time.perf_counter() - started, rows
 
 
 def make_increment(last: Path, new: Path, every: int = 200) -> tuple[int, int]:
@@ -225,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     files = drop_files(final)
     size_mb = sum(f.stat().st_size for f in files) / 1e6
 
-    scan_s, scan_rows = bare_scan(files)
+    scan_s, scan_rows = bare_count_seconds(files)
     steps.append(Step("bare scan (count(*) over every CSV)", scan_s, 0, scan_rows,
                       f"{len(files)} files, {size_mb:,.0f} MB"))
     print(steps[-1].line(), flush=True)

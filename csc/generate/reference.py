@@ -33,11 +33,7 @@ def demo_reference(la_code: str, last_year: int, seed: int
     for year in range(FIRST_YEAR, last_year + 1):
         rate = published if year == 2012 else float(rng.uniform(18, 30))
         total = _applications_for_rate(rate, population[year])
-        quarters = np.full(4, total // 4) + (np.arange(4) < total % 4)
-        for q, n in enumerate(quarters):
-            start = date(year + (q == 3), [4, 7, 10, 1][q], 1)
-            applications.append({"la_code": la_code, "quarter_start": start,
-                                 "care_applications": int(n)})
+        applications.extend(_by_quarter(la_code, year, total))
     return {
         "child_population": [{"la_code": la_code, "year": y, "population_0_17": p}
                              for y, p in population.items()],
@@ -59,16 +55,20 @@ def synthetic_reference(la_code: str, contacts_a_year: float, first_year: int,
     applications = []
     for year, children in population.items():
         total = int(round(rng.uniform(10, 20) * children / 10_000))
-        quarters = np.full(4, total // 4) + (np.arange(4) < total % 4)
-        for q, n in enumerate(quarters):
-            start = date(year + (q == 3), [4, 7, 10, 1][q], 1)
-            applications.append({"la_code": la_code, "quarter_start": start,
-                                 "care_applications": int(n)})
+        applications.extend(_by_quarter(la_code, year, total))
     return {
         "child_population": [{"la_code": la_code, "year": y, "population_0_17": p}
                              for y, p in population.items()],
         "cafcass_care_applications": applications,
     }
+
+
+def _by_quarter(la_code: str, year: int, total: int) -> list[dict[str, object]]:
+    """A financial year's applications spread over its four quarters as evenly as whole
+    numbers allow."""
+    quarters = np.full(4, total // 4) + (np.arange(4) < total % 4)
+    return [{"la_code": la_code, "quarter_start": date(year + (q == 3), [4, 7, 10, 1][q], 1),
+             "care_applications": int(n)} for q, n in enumerate(quarters)]
 
 
 def _applications_for_rate(rate: float, population: int) -> int:
