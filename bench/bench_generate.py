@@ -34,9 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     result = generate(out, la_codes(args.la_count), first, last, drops=args.drops,
                       workers=args.workers,
-                      progress=lambda n: print(f"  {n}/{args.la_count} LAs "
-                                               f"{time.perf_counter() - t0:.0f}s",
-                                               file=sys.stderr, flush=True))
+                      progress=lambda n, rows: print(
+                          f"  {n}/{args.la_count} LAs rows={rows} "
+                          f"{time.perf_counter() - t0:.0f}s peak_rss_main_mib="
+                          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}",
+                          file=sys.stderr, flush=True))
     seconds = time.perf_counter() - t0
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
