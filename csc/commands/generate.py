@@ -61,6 +61,6 @@ def run(args: argparse.Namespace) -> int:
         task = bar.add_task("las", total=len(las))
         result = generate(out, las, first, last, drops=args.drops or "quarterly",
                           seed=args.seed, truth=args.truth, workers=args.workers,
-                          progress=lambda done: bar.update(task, completed=done))
+                          progress=lambda done, rows: bar.update(task, completed=done))
     print(f"wrote {len(result.drops)} drops, {result.rows} rows, {len(las)} LAs under {out}")
     return 0

@@ -23,7 +23,7 @@ import pandas as pd
 from csc.config import PROJECT_DIR
 from csc.contract import Contract, load_contract
 from csc.generate.calendar import WorkingDays, add_months, day, to_date
-from csc.generate.drops import DropWriter
+from csc.generate.drops import DropWriter, encode_drops
 from csc.generate.model import Builder
 from csc.generate.reference import demo_reference, synthetic_reference, write_reference
 from csc.generate.tables import assemble
@@ -142,50 +142,63 @@ def la_codes(n: int) -> list[str]:
     return codes[:n]
 
 
-def _build_synthetic(args: tuple) -> tuple[dict, pd.DataFrame, list[str]]:
-    """Build one uncalibrated LA (run in a worker process)."""
-    la, k, seed, size, first_fy, last_fy, horizon_end = args
-    contract = load_contract()
+_CONTRACT: Contract | None = None
+
+
+def _build_synthetic(args: tuple) -> tuple[list[dict], pd.DataFrame, list[str]]:
+    """Build one uncalibrated LA and encode its snapshots as CSV rows (run in a worker
+    process, so building and encoding run in parallel and the parent only appends)."""
+    global _CONTRACT
+    la, k, seed, size, first_fy, last_fy, days, wd = args
+    if _CONTRACT is None:
+        _CONTRACT = load_contract()
     la_rng = np.random.default_rng([seed, k])
     plan = synthetic_plan(la, first_fy, last_fy, size, la_rng)
-    wd = WorkingDays(first_fy - 6, last_fy + 2)
-    return _build_la(plan, wd, int(la_rng.integers(2**31)), horizon_end, contract)
+    tables, truth, short = _build_la(plan, wd, int(la_rng.integers(2**31)), max(days),
+                                     _CONTRACT)
+    return encode_drops(_CONTRACT, tables, days), truth, short
 
 
 def generate(out: Path, las: list[str], first: date, last: date, drops: str = "final",
              seed: int = DEMO_SEED, truth: Path | None = None,
-             progress: Callable[[int], None] | None = None, workers: int = 1,
+             progress: Callable[[int, int], None] | None = None, workers: int = 1,
              sizes: list[float] | None = None,
              contract: Contract | None = None) -> GenerationResult:
     """Synthetic drops for many LAs from `first` to `last` (uncalibrated, scaled to size).
 
     Each LA is built on its own random stream (seed, LA position), so the output depends
     only on the arguments, not on `workers` (LAs are built in parallel processes and written
-    in order). `progress` is called with the number of LAs finished after each one."""
+    in order). `progress` is called after each LA with the number of LAs finished and the
+    rows written so far."""
     contract = contract or load_contract()
     rng = np.random.default_rng(seed)
     la_size = la_sizes(len(las), rng) if sizes is None else np.asarray(sizes, dtype=float)
     days = drop_days(first, last, drops)
     first_fy = first.year if first.month >= 4 else first.year - 1
     last_fy = last.year if last.month >= 4 else last.year - 1
-    jobs = [(la, k, seed, float(la_size[k]), first_fy, last_fy, max(days))
+    # The working-day calendar is built once here (the holidays package is slow to import)
+    # and shipped to the workers with each job.
+    wd = WorkingDays(first_fy - 6, last_fy + 2)
+    jobs = [(la, k, seed, float(la_size[k]), first_fy, last_fy, days, wd)
             for k, la in enumerate(las)]
     writer = DropWriter(Path(out), contract)
+    names = [to_date(d).isoformat() for d in days]
     truths, shortfalls = [], []
 
     def consume(results: Iterator) -> None:
-        for done, (tables, truth_frame, short) in enumerate(results, start=1):
-            for d in days:
-                writer.write(to_date(d).isoformat(), tables, d)
+        for done, (encoded, truth_frame, short) in enumerate(results, start=1):
+            for name, snap in zip(names, encoded, strict=True):
+                writer.append(name, snap)
             truths.append(truth_frame)
             shortfalls.extend(short)
             if progress is not None:
-                progress(done)
+                progress(done, writer.rows)
 
     if workers > 1 and len(jobs) > 1:
         import multiprocessing as mp
 
-        with mp.get_context("spawn").Pool(workers, maxtasksperchild=8) as pool:
+        # Long-lived workers: starting a process means importing pandas and pyarrow again.
+        with mp.get_context("spawn").Pool(workers) as pool:
             consume(pool.imap(_build_synthetic, jobs))
     else:
         consume(map(_build_synthetic, jobs))

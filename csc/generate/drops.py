@@ -60,6 +60,31 @@ def snapshot(table: Table, frame: pa.Table, as_at: int) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=table.column_names)
 
 
+def encode(table: Table, frame: pa.Table, as_at: int) -> tuple[bytes, int]:
+    """The snapshot of one table as CSV rows (no header) and how many rows: done where the
+    LA was built (a worker process), so the writer only appends bytes."""
+    snap = snapshot(table, frame, as_at)
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(snap, sink, write_options=pacsv.WriteOptions(
+        include_header=False, quoting_style="needed"))
+    return sink.getvalue().to_pybytes(), snap.num_rows
+
+
+def encode_drops(contract: Contract, tables: dict[str, pa.Table],
+                 days: list[int]) -> list[dict[str, tuple[bytes, int]]]:
+    """Every table of one LA, as at each extract day: [{table name: (csv rows, n)}]."""
+    return [{t.name: encode(t, tables[t.name], d) for t in contract.required_tables()}
+            for d in days]
+
+
+def _header(table: Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    empty = pa.table({c: pa.array([], pa.string()) for c in table.column_names})
+    pacsv.write_csv(empty, sink, write_options=pacsv.WriteOptions(
+        include_header=True, quoting_style="needed"))
+    return sink.getvalue().to_pybytes()
+
+
 class DropWriter:
     """Appends each LA's snapshot to the drop's files; writes headers once."""
 
@@ -69,17 +94,22 @@ class DropWriter:
         self.rows = 0
 
     def write(self, drop_name: str, tables: dict[str, pa.Table], as_at: int) -> None:
+        self.append(drop_name, encode_drops(self.contract, tables, [as_at])[0])
+
+    def append(self, drop_name: str, encoded: dict[str, tuple[bytes, int]]) -> None:
+        """Append one LA's encoded snapshot (encode_drops) to the drop's files."""
         for table in self.contract.required_tables():
             path = self.out / drop_name / table.relative_path
-            snap = snapshot(table, tables[table.name], as_at)
+            data, rows = encoded[table.name]
             first = path not in self.started
             if first:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.started.add(path)
             with path.open("wb" if first else "ab") as fh:
-                pacsv.write_csv(snap, fh, write_options=pacsv.WriteOptions(
-                    include_header=first, quoting_style="needed"))
-            self.rows += snap.num_rows
+                if first:
+                    fh.write(_header(table))
+                fh.write(data)
+            self.rows += rows
 
     def drops(self) -> list[Path]:
         return sorted({p.parents[1] for p in self.started})

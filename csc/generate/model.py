@@ -455,22 +455,27 @@ class Builder:
         cohort = pd.DataFrame({"start": start_c, "end": b18, "dob": dob_c,
                                "reason": rng.choice(["E8", "E17"], size=len(cq), p=[0.6, 0.4]),
                                "cohort": True})
+        cohort["long_stay"] = False
+        long_stay = self._long_stay_periods()
         # Generic children in care at the start of the horizon.
-        open0 = ((cohort.start < first) & (cohort.end >= first)).sum()
+        fixed = pd.concat([cohort, long_stay], ignore_index=True)
+        open0 = ((fixed.start < first) & ((fixed.end >= first) | (fixed.end == NONE))).sum()
         n0 = max(0, int(q.cic_stock.iloc[0]) - int(open0))
         age_now = self._ages(n0)
         in_care = (rng.random(n0) * np.minimum(age_now, 4 * YEAR)).astype(np.int64) + 1
         pre = pd.DataFrame({"start": wd.at(wd.first_pos(first - in_care)), "end": NONE,
-                            "dob": first - age_now, "reason": "", "cohort": False})
-        both = pd.concat([cohort, pre], ignore_index=True)
+                            "dob": first - age_now, "reason": "", "cohort": False,
+                            "long_stay": False})
+        both = pd.concat([fixed, pre], ignore_index=True)
         st = both.start.to_numpy().astype(np.int64)
         en = both.end.to_numpy().astype(np.int64)
         dob = both.dob.to_numpy().astype(np.int64)
         reason = both.reason.to_numpy(dtype=object)
         is_cohort = both.cohort.to_numpy(dtype=bool)
+        is_long = both.long_stay.to_numpy(dtype=bool)
         for i, row in q.iterrows():
             qs, qe = int(row.start), int(row.end)
-            open_g = ~is_cohort & (st < qs) & (en == NONE)
+            open_g = ~(is_cohort | is_long) & (st < qs) & (en == NONE)
             b18g = add_months(dob, 216)
             turn18 = np.flatnonzero(open_g & (b18g <= qe))
             en[turn18] = np.maximum(b18g[turn18], qs)
@@ -506,8 +511,9 @@ class Builder:
                 dob = np.concatenate([dob, s_new - self._ages(need)])
                 reason = np.concatenate([reason, np.full(need, "", dtype=object)])
                 is_cohort = np.concatenate([is_cohort, np.zeros(need, dtype=bool)])
+                is_long = np.concatenate([is_long, np.zeros(need, dtype=bool)])
         periods = pd.DataFrame({"start": st, "end": en, "dob": dob, "reason": reason,
-                                "cohort": is_cohort})
+                                "cohort": is_cohort, "long_stay": is_long})
         periods = periods[periods.start <= self.horizon_end].reset_index(drop=True)
         periods.loc[periods.end > self.horizon_end, ["end", "reason"]] = [NONE, ""]
         periods["period_id"] = np.arange(len(periods))
@@ -528,6 +534,7 @@ class Builder:
         blocked: dict[int, np.ndarray] = {}
         adopt = np.isin(periods.reason.to_numpy(), ["E11", "E12"])
         ad_date = np.maximum(st + 1, en - rng.integers(90, 270, size=len(periods)))
+        long = periods.long_stay.to_numpy()  # their moves are designed (_long_stay_design)
         # unstable children: two extra moves in the financial year, the second in the quarter
         unstable = np.zeros(len(periods), dtype=bool)
         for i, row in q.iterrows():
@@ -538,7 +545,7 @@ class Builder:
             fy0 = int(fy_starts[np.searchsorted(fy_starts, qs, side="right") - 1])
             fy1 = int(add_months(np.array([fy0]), 12)[0]) - 1
             cand = np.flatnonzero(~unstable & ~adopt & (st < qe - 60) & (en > fy1 + 1)
-                                  & ~periods.cohort.to_numpy())
+                                  & ~periods.cohort.to_numpy() & ~long)
             pick = _pick(cand, k, rng)
             self.note("children with 3+ placements", i, k, len(pick))
             unstable[pick] = True
@@ -552,7 +559,7 @@ class Builder:
             f1 = int(add_months(np.array([f0]), 12)[0])
             lo = np.maximum(st + 1, f0)
             hi = np.minimum(en - 1, f1 - 1)
-            ok = (lo <= hi) & (rng.random(len(st)) < 0.28)
+            ok = (lo <= hi) & (rng.random(len(st)) < 0.28) & ~long
             if int(f0) in blocked:
                 ok &= ~blocked[int(f0)]
             in_fy = adopt & (ad_date >= f0) & (ad_date < f1)
@@ -564,9 +571,14 @@ class Builder:
         moves.append((a_idx, ad_date[a_idx]))
         m_pid = np.concatenate([m[0] for m in moves]).astype(np.int64)
         m_day = np.concatenate([m[1] for m in moves]).astype(np.int64)
-        m_rne = rng.choice(["P", "P", "P", "B", "T", "U"], size=len(m_pid)).astype(object)
         ad_mark = np.zeros(len(m_pid), dtype=bool)
         ad_mark[len(m_pid) - len(a_idx):] = True
+        if long.any():
+            d_pid, d_day = self._long_stay_design(periods, m_pid, m_day, ad_mark)
+            m_pid = np.concatenate([m_pid, d_pid])
+            m_day = np.concatenate([m_day, d_day])
+            ad_mark = np.concatenate([ad_mark, np.zeros(len(d_pid), dtype=bool)])
+        m_rne = rng.choice(["P", "P", "P", "B", "T", "U"], size=len(m_pid)).astype(object)
         m_rne[ad_mark] = "P"
         # legal-status changes (RNE L): not a change of placement
         lch = np.flatnonzero((rng.random(len(st)) < 0.2) & (en - st > 30))
@@ -579,8 +591,12 @@ class Builder:
             "adoptive": np.concatenate([np.zeros(len(st), bool), ad_mark,
                                         np.zeros(len(lch), bool)]),
         })
-        ev = ev.sort_values(["period_id", "start", "rne"], kind="stable")
-        ev = ev.drop_duplicates(["period_id", "start"], keep="first").reset_index(drop=True)
+        # One episode a day: the start of care first, then a change of placement, then a
+        # change of legal status alone (which a same-day move carries anyway).
+        ev["_rank"] = np.select([ev.rne.to_numpy() == "S", ev.rne.to_numpy() == "L"], [0, 2], 1)
+        ev = ev.sort_values(["period_id", "start", "_rank"], kind="stable")
+        ev = ev.drop_duplicates(["period_id", "start"], keep="first").drop(columns="_rank")
+        ev = ev.reset_index(drop=True)
         n = len(ev)
         same_next = np.zeros(n, dtype=bool)
         same_next[:-1] = ev.period_id.to_numpy()[1:] == ev.period_id.to_numpy()[:-1]
@@ -615,6 +631,163 @@ class Builder:
                                "APPRR", "CREQB", "CREQO", "STAND"], size=n), "")
         ev["episode_id"] = np.arange(n)
         return ev
+
+    # ---------------------------------------------------------------- long stays
+    def _length_ends(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Period ends where the placement-length measure is targeted: (end day, children in
+        care 2.5+ years aged under 16, of those in the same placement 2+ years)."""
+        q = self.q
+        if "long_stay" not in q:
+            return (np.zeros(0, dtype=np.int64),) * 3
+        t = q[q.long_stay.notna()]
+        return (t.end.to_numpy().astype(np.int64), t.long_stay.to_numpy().astype(np.int64),
+                t.long_stay_stable.to_numpy().astype(np.int64))
+
+    def _long_stay_periods(self) -> pd.DataFrame:
+        """Children in care for the long term, who stay in care to the end of the horizon.
+
+        Their periods of care begin so that each targeted period end has enough children
+        passing 2.5 years in care: as many as the first end's target beginning before it
+        (spread over the six years before), then at least the growth in the target, plus some
+        slack, reaching 2.5 years in each later quarter. Which of them count (age under 16)
+        and which have had a stable placement are decided once the rest of the care
+        population is known (_long_stay_design); their dates of birth are set there."""
+        rng, wd = self.rng, self.wd
+        ends, den, _ = self._length_ends()
+        if len(ends) == 0:
+            return pd.DataFrame({"start": np.zeros(0, dtype=np.int64), "end": NONE, "dob": NONE,
+                                 "reason": "", "cohort": False, "long_stay": True})
+        cut = add_months(ends, -30)  # period of care began on or before this
+        slack = max(3, int(round(15 * self.plan.size)))
+        n = np.concatenate([[den[0]], np.maximum(0, np.diff(den)) + slack])
+        lo = np.concatenate([[add_months(cut[:1], -72)[0]], cut[:-1] + 1])
+        starts = np.concatenate([wd.uniform(int(a), int(b), int(k), rng)
+                                 for a, b, k in zip(lo, cut, n, strict=True)])
+        return pd.DataFrame({"start": starts, "end": NONE, "dob": starts - 5 * YEAR,
+                             "reason": "", "cohort": False, "long_stay": True})
+
+    @staticmethod
+    def _length_status(periods: pd.DataFrame, m_pid: np.ndarray, m_day: np.ndarray,
+                       adoptive: np.ndarray, e: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per period, at day e (measures.md, cic_placement_stability_length): counted (in
+        care, aged under 16, period of care began 2.5+ years before) and stable (current
+        placement began 2+ years before, or placed for adoption)."""
+        st, en = periods.start.to_numpy(), periods.end.to_numpy()
+        counted = ((st <= e) & ((en == NONE) | (en > e))
+                   & (periods.dob.to_numpy() > add_months(np.array([e]), -192)[0])
+                   & (st <= add_months(np.array([e]), -30)[0]))
+        place = st.copy()
+        adopt = np.zeros(len(st), dtype=bool)
+        known = m_day <= e
+        order = np.lexsort((m_day[known], m_pid[known]))
+        pid, days, ad = m_pid[known][order], m_day[known][order], adoptive[known][order]
+        last = np.r_[pid[1:] != pid[:-1], True] if len(pid) else np.zeros(0, dtype=bool)
+        place[pid[last]] = np.maximum(place[pid[last]], days[last])
+        adopt[pid[last]] = ad[last]
+        stable = (place <= add_months(np.array([e]), -24)[0]) | adopt
+        return counted, stable
+
+    def _long_stay_design(self, periods: pd.DataFrame, m_pid: np.ndarray, m_day: np.ndarray,
+                          adoptive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Dates of birth and placement moves of the long-stay children, so that at each
+        targeted period end the measure's denominator and numerator come out exact.
+
+        The rest of the care population already contributes some children (counted there
+        first). Of the long-stay children, going from period end to period end, the surplus
+        over what is still needed turn 16 (their date of birth says when), and a child is
+        unstable at an end when a move fell in the two years before it: a move before the
+        first end keeps a child unstable up to a chosen end, a move between two ends makes
+        it unstable from then on. At most one move per financial year, so the
+        placement-moves measure (3+ placements in the year) is untouched. Sets the long-stay
+        rows' `dob` in `periods`; returns the moves (period index, day)."""
+        rng = self.rng
+        ends, den, num = self._length_ends()
+        k_n = len(ends)
+        long = np.flatnonzero(periods.long_stay.to_numpy())
+        others = ~periods.long_stay.to_numpy()
+        g_den, g_num = np.zeros(k_n, dtype=np.int64), np.zeros(k_n, dtype=np.int64)
+        for k, e in enumerate(ends):
+            counted, stable = self._length_status(periods, m_pid, m_day, adoptive, int(e))
+            g_den[k] = (counted & others).sum()
+            g_num[k] = (counted & stable & others).sum()
+        want_den = den - g_den
+        want_unstable = want_den - (num - g_num)
+        st = periods.start.to_numpy()[long]
+        n = len(long)
+        cut = add_months(ends, -30)
+        first_k = np.searchsorted(cut, st, side="left")  # first end they have 2.5 years by
+        # Who counts: the surplus at each end turns 16 before it.
+        last_k = np.full(n, k_n - 1)
+        pool = np.zeros(n, dtype=bool)
+        for k in range(k_n):
+            pool |= first_k == k
+            surplus = int(pool.sum()) - int(want_den[k])
+            out = _pick(np.flatnonzero(pool), surplus, rng)
+            last_k[out] = k - 1
+            pool[out] = False
+            self.note("children in care 2.5+ years aged under 16", k, int(den[k]),
+                      int(g_den[k] + pool.sum()))
+        sixteen = add_months(ends, -192)  # born after this: under 16 at the end
+        dob = np.empty(n, dtype=np.int64)
+        stays = last_k == k_n - 1
+        lo = sixteen[-1] + 1
+        dob[stays] = lo + (rng.random(stays.sum()) * (st[stays] - lo)).astype(np.int64)
+        gone = np.flatnonzero(~stays)
+        turn = last_k[gone] + 1  # first end they are 16 at
+        prev = sixteen[np.maximum(turn - 1, 0)]
+        # never counted: 16 or 17 by the end they first could count at, under 18 throughout
+        oldest = int(add_months(np.array([self.horizon_end]), -216)[0]) + 30
+        prev = np.where(last_k[gone] < first_k[gone],
+                        np.maximum(sixteen[turn] - 548, oldest), prev)
+        dob[gone] = prev + 1 + (rng.random(len(gone)) * (sixteen[turn] - prev)).astype(np.int64)
+        periods.loc[long, "dob"] = dob
+        # Who is settled: r = last end a move before the first end keeps them unstable for
+        # (-1: none), j = the end from which a move between ends makes them unstable.
+        r = np.full(n, -1)
+        open_run = np.zeros(n, dtype=bool)
+        j = np.full(n, k_n)
+        decided = np.zeros(n, dtype=bool)
+        for k in range(k_n):
+            counts = (first_k <= k) & (last_k >= k)
+            perm = counts & (j <= k)
+            runs = np.flatnonzero(counts & open_run & ~perm)
+            new = np.flatnonzero(counts & ~decided)
+            settled = np.flatnonzero(counts & decided & ~open_run & ~perm)
+            need = int(want_unstable[k]) - int(perm.sum())
+            keep = _pick(runs, max(0, need), rng)
+            closed = np.setdiff1d(runs, keep)
+            r[closed], open_run[closed] = k - 1, False
+            need -= len(keep)
+            opened = _pick(new, max(0, need), rng)
+            open_run[opened] = True
+            decided[new] = True
+            need -= len(opened)
+            moved = _pick(settled, max(0, need) if k > 0 else 0, rng)
+            j[moved] = k
+            need -= len(moved)
+            got = int(counts.sum()) - (int(want_unstable[k]) - need)
+            self.note("long-stay children in a 2-year placement", k, int(num[k]),
+                      int(g_num[k]) + got)
+        r[open_run] = k_n - 1
+        two = add_months(ends, -24)
+        pid, day = [], []
+        has_r = np.flatnonzero(r >= 0)
+        lo_r = two[r[has_r]]
+        hi_r = np.where(r[has_r] < k_n - 1, two[np.minimum(r[has_r] + 1, k_n - 1)],
+                        np.maximum(ends[0], lo_r + 1))
+        pid.append(has_r)
+        day.append(lo_r + 1 + (rng.random(len(has_r)) * (hi_r - lo_r)).astype(np.int64))
+        has_j = np.flatnonzero(j < k_n)
+        lo_j, hi_j = ends[j[has_j] - 1], ends[j[has_j]]
+        pid.append(has_j)
+        day.append(lo_j + 1 + (rng.random(len(has_j)) * (hi_j - lo_j)).astype(np.int64))
+        # earlier moves, settled long before the first end (a year before any later move)
+        hist_hi = np.where(r >= 0, two[0] - 366, two[0])
+        has_h = np.flatnonzero((rng.random(n) < 0.6) & (hist_hi > st + 1))
+        pid.append(has_h)
+        day.append(st[has_h] + 1 + (rng.random(len(has_h)) * (hist_hi[has_h] - st[has_h] - 1))
+                   .astype(np.int64))
+        return long[np.concatenate(pid)], np.concatenate(day)
 
     def _leaver_contacts(self, cohort: pd.DataFrame) -> pd.DataFrame:
         rng, q = self.rng, self.q

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from csc.contract import Contract
 from csc.generate.calendar import add_months
@@ -18,23 +19,54 @@ from csc.generate.people import caf_copies, draw_people
 NONE = -1
 
 
-def _ids(prefix: str, n: np.ndarray | int, width: int = 7) -> np.ndarray:
+def _ids(prefix: str, n: np.ndarray | int, width: int = 7) -> pa.Array:
+    """Identifiers such as C00000042: the prefix and the zero-padded number (Arrow string
+    kernels: one pass in C++, not a Python string per record)."""
     n = np.arange(n) if np.isscalar(n) else np.asarray(n)
-    return np.char.add(prefix, np.char.zfill(n.astype(str), width)).astype(object)
+    digits = pc.utf8_lpad(pc.cast(pa.array(n.astype(np.int64)), pa.string()), width, "0")
+    return pc.binary_join_element_wise(prefix, digits, "")
+
+
+class _Lookup:
+    """An id per position (a person's id by person number); indexing with an array of
+    positions takes them."""
+
+    def __init__(self, values: pa.Array) -> None:
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, idx: np.ndarray) -> pa.Array:
+        return self.values.take(pa.array(np.asarray(idx, dtype=np.int64)))
+
+
+def _where(mask: np.ndarray, values: pa.Array, other: str = "") -> pa.Array:
+    return pc.if_else(pa.array(np.asarray(mask, dtype=bool)), values, other)
 
 
 def _table(cols: dict) -> pa.Table:
-    """A pyarrow table from numpy arrays and scalars (broadcast): ints stay day numbers or
-    counts, everything else is text."""
-    n = max(len(v) for v in cols.values() if isinstance(v, np.ndarray | list | pd.Series))
+    """A pyarrow table from numpy or Arrow arrays and scalars (broadcast): ints stay day
+    numbers or counts, everything else is text."""
+    n = max(len(v) for v in cols.values()
+            if isinstance(v, np.ndarray | list | pd.Series | pa.Array | pa.ChunkedArray))
     arrays = {}
     for k, v in cols.items():
+        if isinstance(v, pa.Array | pa.ChunkedArray):
+            arrays[k] = v
+            continue
+        if np.isscalar(v) and isinstance(v, str):
+            # a constant: one dictionary entry repeated, decoded in C++
+            arrays[k] = pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(n, dtype=np.int32)), pa.array([v])).cast(pa.string())
+            continue
         v = np.full(n, v) if np.isscalar(v) else np.asarray(v)
         if v.dtype.kind in "iuf":
             arrays[k] = pa.array(v.astype(np.int64))
         else:
             try:
-                arrays[k] = pa.array(v.astype(object), type=pa.string())
+                arrays[k] = pa.array(v if v.dtype.kind == "U" else v.astype(object),
+                                     type=pa.string())
             except pa.ArrowTypeError as exc:
                 raise TypeError(f"column {k}: {exc}") from exc
     return pa.table(arrays)
@@ -72,7 +104,7 @@ def assemble(la: str, built: dict[str, pd.DataFrame], contract: Contract, size: 
                                                                    pd.DataFrame]:
     """Contract tables (with hidden columns) and the true CAF-child -> person mapping."""
     out: dict[str, pd.DataFrame] = {}
-    pid = _ids("P", built["n_people"].n.iloc[0])
+    pid = _Lookup(_ids("P", built["n_people"].n.iloc[0]))
     workers = _workers(la, size, rng)
     out["workers"] = _table({**{c: workers[c].to_numpy(dtype=object) for c in workers.columns},
                              "_rec": np.full(len(workers), -10**6)})
@@ -201,7 +233,7 @@ def assemble(la: str, built: dict[str, pd.DataFrame], contract: Contract, size: 
                    np.char.add("A", rng.integers(10**11, 10**12, n).astype(str)).astype(object),
                    "")
     out["persons"] = _table({
-        "la_code": la, "person_id": pid, "forename": ppl["forename"],
+        "la_code": la, "person_id": pid.values, "forename": ppl["forename"],
         "surname": ppl["surname"], "date_of_birth": dob, "sex": ppl["sex"],
         "ethnicity": ppl["ethnicity"], "postcode": ppl["postcode"], "upn": upn,
         "date_of_death": NONE, "_rec": first})
@@ -214,10 +246,9 @@ def assemble(la: str, built: dict[str, pd.DataFrame], contract: Contract, size: 
     out["cp_conferences"] = _table({
         "la_code": la, "conference_id": _ids("K", np.arange(len(cc))),
         "person_id": pid[cc.person.to_numpy()],
-        "s47_id": np.where(cc.s47.to_numpy() >= 0, _ids("S", np.maximum(cc.s47.to_numpy(), 0)),
-                           ""),
-        "cp_plan_id": np.where(cc.plan.to_numpy() >= 0,
-                               _ids("CP", np.maximum(cc.plan.to_numpy(), 0)), ""),
+        "s47_id": _where(cc.s47.to_numpy() >= 0, _ids("S", np.maximum(cc.s47.to_numpy(), 0))),
+        "cp_plan_id": _where(cc.plan.to_numpy() >= 0,
+                             _ids("CP", np.maximum(cc.plan.to_numpy(), 0))),
         "conference_type": cc.type.to_numpy(), "conference_date": cc.date.to_numpy(),
         "outcome_plan": cc.outcome.to_numpy(), "child_participation": part,
         "_rec": cc._rec.to_numpy()})
@@ -245,7 +276,7 @@ def assemble(la: str, built: dict[str, pd.DataFrame], contract: Contract, size: 
 
 
 def _caf_tables(la: str, caf: pd.DataFrame, people: dict[str, np.ndarray], visible: np.ndarray,
-                pid: np.ndarray, dob: np.ndarray, rng: np.random.Generator):
+                pid: _Lookup, dob: np.ndarray, rng: np.random.Generator):
     """caf_children and caf_assessments, and the true CAF child -> RAISE person mapping."""
     n = len(caf)
     child = _ids("F", np.arange(n))
@@ -265,7 +296,7 @@ def _caf_tables(la: str, caf: pd.DataFrame, people: dict[str, np.ndarray], visib
     fore[unk], sur[unk], post[unk] = other["forename"], other["surname"], other["postcode"]
     cdob[unk] = caf.start.to_numpy()[unk] - rng.integers(0, 17 * 365, len(unk))
     shown = known & (rng.random(n) < 1 / 3)
-    raise_id = np.where(shown, np.where(known, pid[np.maximum(person, 0)], ""), "")
+    raise_id = _where(shown & known, pid[np.maximum(person, 0)])
     children = _table({"la_code": la, "caf_child_id": child, "forename": fore,
                              "surname": sur, "date_of_birth": cdob, "postcode": post,
                              "raise_person_id": raise_id, "_rec": caf.start.to_numpy()})
@@ -274,8 +305,9 @@ def _caf_tables(la: str, caf: pd.DataFrame, people: dict[str, np.ndarray], visib
         "initiating_agency": caf.agency.to_numpy(), "start_date": caf.start.to_numpy(),
         "closure_date": caf.closure.to_numpy(), "closure_reason": caf.closure_reason.to_numpy(),
         "_rec": caf.start.to_numpy()})
-    truth = pd.DataFrame({"la_code": la, "caf_child_id": child,
-                          "person_id": np.where(known, pid[np.maximum(person, 0)], "")})
+    truth = pd.DataFrame({"la_code": la, "caf_child_id": child.to_numpy(zero_copy_only=False),
+                          "person_id": _where(known, pid[np.maximum(person, 0)])
+                          .to_numpy(zero_copy_only=False)})
     return {"caf_children": children, "caf_assessments": assessments}, truth
 
 

@@ -35,7 +35,10 @@ COUNT_COLUMNS = [
     "moves3", "leavers_bday", "leavers_suitable", "leavers_eet",
 ]
 # Stocks at the quarter end (NaN where nothing is targeted and the model runs free).
-STOCK_COLUMNS = ["cp_stock", "cic_stock", "cin_stock"]
+STOCK_COLUMNS = ["cp_stock", "cic_stock", "cin_stock", "long_stay", "long_stay_stable"]
+# long_stay: children in care at the quarter end aged under 16 whose period of care began
+# 2.5+ years before; long_stay_stable: of those, in the same placement for 2+ years (or
+# placed for adoption). Targeted only where the report prints them.
 
 
 @dataclass
@@ -178,6 +181,8 @@ def synthetic_plan(la_code: str, first_fy: int, last_fy: int, contacts_per_year:
     q["cp_stock"] = np.round(p["cp_stock"] * scale * (1 + 0.05 * np.sin(np.arange(n) / 3)))
     q["cic_stock"] = np.round(p["cic_stock"] * scale * (1 + 0.04 * np.sin(np.arange(n) / 4)))
     q["cin_stock"] = np.nan
+    q["long_stay"] = np.nan
+    q["long_stay_stable"] = np.nan
     agencies = _agency_profile(a2)
     counts = rng.poisson(np.outer(np.full(n, scale / 4), agencies.to_numpy()))
     caf = pd.DataFrame(counts, columns=agencies.index)
@@ -275,6 +280,9 @@ def demo_plan(rng: np.random.Generator, first_fy: int = 2008) -> LaPlan:
     for col, m in [("cp_stock", "cp_at_period_end"), ("cic_stock", "cic_at_period_end"),
                    ("cin_stock", "cin_at_period_end")]:
         q.loc[ends, col] = [num(m, p) for p in PERIOD_LABELS]
+    q.loc[ends, "long_stay"] = [den("cic_placement_stability_length", p) for p in PERIOD_LABELS]
+    q.loc[ends, "long_stay_stable"] = [num("cic_placement_stability_length", p)
+                                       for p in PERIOD_LABELS]
     # CP plans: a plan recorded after the drop that first reports its quarter is how the
     # report's stock (369 + 75 - 89 = 355, printed 356) reconciles.
     plans_by_q = q.plans.to_numpy()

@@ -137,3 +137,16 @@ def test_same_seed_same_files(tmp_path, demo_landing):
     for name in ("raise/persons.csv", "raise/contacts.csv", "raise/cla_episodes.csv",
                  "caf/caf_children.csv"):
         assert (tmp_path / last / name).read_bytes() == (demo_landing / last / name).read_bytes()
+
+
+def test_children_in_care_are_born_before_care_and_under_18_in_it(demo_landing):
+    """Long-stay children's dates of birth are set after their care (to make the
+    placement-length measure exact): they must still make sense."""
+    last = DEMO_PERIODS[-1].extract_date.isoformat()
+    ep = _frame(demo_landing, last, "raise/cla_episodes.csv")
+    born = _frame(demo_landing, last, "raise/persons.csv").set_index("person_id").date_of_birth
+    ep["dob"] = ep.person_id.map(born)
+    assert (ep.dob <= ep.start_date).all()
+    stop = ep.end_date.where(ep.end_date != "", last)
+    eighteen = pd.to_datetime(ep.dob) + pd.DateOffset(years=18)
+    assert (pd.to_datetime(stop) <= eighteen).all()

@@ -40,9 +40,14 @@ def test_two_las_quarterly_follow_the_contract_and_repeat_by_seed(tmp_path):
     per_la = contacts.groupby("la_code").size()
     assert set(per_la.index) == {"201", "202"} and per_la["202"] > per_la["201"]
     assert (tmp_path / "truth" / "caf_child_person.csv").exists()
-    b = generate(tmp_path / "b", seed=7, **kw)
-    for name in ("raise/contacts.csv", "raise/cla_episodes.csv", "caf/caf_children.csv"):
-        assert (a.drops[-1] / name).read_bytes() == (b.drops[-1] / name).read_bytes()
+    # same seed, built in two worker processes: the same bytes (each LA has its own stream)
+    b = generate(tmp_path / "b", seed=7, workers=2, truth=tmp_path / "truth-b", **kw)
+    assert b.rows == a.rows
+    for drop_a, drop_b in zip(a.drops, b.drops, strict=True):
+        for path in sorted(drop_a.rglob("*.csv")):
+            assert path.read_bytes() == (drop_b / path.relative_to(drop_a)).read_bytes(), path
+    assert ((tmp_path / "truth" / "caf_child_person.csv").read_bytes()
+            == (tmp_path / "truth-b" / "caf_child_person.csv").read_bytes())
     c = generate(tmp_path / "c", seed=8, **kw)
     assert (c.drops[-1] / "raise/contacts.csv").read_bytes() != (
         a.drops[-1] / "raise/contacts.csv").read_bytes()
