@@ -136,9 +136,12 @@ def main() -> int:
         landing, truth = write_generated(root, args.la_count, args.first, args.workers)
     else:
         landing, truth = write_messy(root, args.la_count, args.persons, args.caf)
-    print(f"data: {args.population}, {args.la_count} LAs"
-          + (f" from {args.first}" if args.population == "generated" else "")
-          + f"; written in {time.monotonic() - started:.0f} s", flush=True)
+    if args.landing:
+        print(f"data: the drops in {landing}", flush=True)
+    else:
+        print(f"data: {args.population}, {args.la_count} LAs"
+              + (f" from {args.first}" if args.population == "generated" else "")
+              + f"; written in {time.monotonic() - started:.0f} s", flush=True)
 
     from csc.load import load_new_drops
 

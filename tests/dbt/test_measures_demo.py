@@ -22,12 +22,6 @@ TABLE1 = PROJECT_DIR / "seeds" / "published_table1.csv"
 
 # (measure_id, reporting_period): cells the demo does not reproduce, and why.
 EXCEPTIONS = {
-    # Probabilistic linkage at the 0.9 threshold misses a few true CAF-RAISE links in these
-    # periods (same name, day and month of birth transposed, moved house; a typo in a
-    # nickname); they wait in the clerical-review list. A lower threshold would link them
-    # but also link siblings (docs/linkage.md).
-    ("closed_logged_with_active_caf", "2012-13"): "linkage",
-    ("closed_logged_with_active_caf", "2013-14 Q1"): "linkage",
     # The generator's calibration does not reach these (its own independent reference
     # computation over the drops gives the same figures as the warehouse).
     ("referrals_to_s47", "2012-13"): "generator calibration",
