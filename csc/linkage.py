@@ -144,13 +144,17 @@ def standardise(frame: pd.DataFrame, nicknames: dict[str, str]) -> pd.DataFrame:
     # mike, i.e. michael) is one keystroke from one of them.
     spellings = forename_spellings(nicknames)
     out["forename_spellings"] = [
-        sorted({f, *spellings.get(c, [c])}) if f else None
+        sorted({f, *spellings.get(c, [c])}) if isinstance(f, str) else None
         for f, c in zip(out["forename"], out["forename_canonical"], strict=True)]
     out["forename_phonetic"] = _phonetic(out["forename_canonical"])
     out["surname_phonetic"] = _phonetic(out["surname"])
     dob = frame["date_of_birth"].where(frame["date_of_birth"].str.len() == 10)
     out["date_of_birth"] = dob
     out["birth_year"] = dob.str[:4]
+    # Year with day and month in either order: the same for a date and its transposition.
+    day_month = dob.str[5:7].combine(dob.str[8:10], lambda a, b: None if pd.isna(a) or
+                                     pd.isna(b) else "".join(sorted((a, b))))
+    out["birth_date_unordered"] = out["birth_year"] + "-" + day_month
     postcode = frame["postcode"].fillna("").str.upper().str.replace(" ", "", regex=False)
     out["postcode"] = postcode.where(postcode.str.len() >= 5)
     # Outward code = all but the last three characters; sector adds the inward digit.
@@ -232,10 +236,14 @@ def _settings(probability_two_random_records_match: float):
         unique_id_column_name="unique_id",
         probability_two_random_records_match=probability_two_random_records_match,
         comparisons=[forename, surname, date_of_birth, postcode],
+        # Only pairs within one LA, and only where a match can hide: the same date of birth
+        # or its day/month transposition; names that sound alike and the same birth year
+        # (any other slip in the date); the same postcode (names and date both re-keyed).
+        # Broader blocks (phonetic surname and year alone) score millions of pairs in a
+        # large LA for no links they do not already find.
         blocking_rules_to_generate_predictions=[
-            block_on("la_code", "date_of_birth"),
-            block_on("la_code", "surname_phonetic", "birth_year"),
-            block_on("la_code", "forename_phonetic", "postcode_district"),
+            block_on("la_code", "birth_date_unordered"),
+            block_on("la_code", "forename_phonetic", "surname_phonetic", "birth_year"),
             block_on("la_code", "postcode"),
         ],
         retain_intermediate_calculation_columns=False,
