@@ -139,22 +139,26 @@ def standardise(frame: pd.DataFrame, nicknames: dict[str, str]) -> pd.DataFrame:
     for name in ("forename", "surname"):
         std = frame[name].fillna("").str.lower().str.replace(r"[^a-z]", "", regex=True)
         out[name] = std.where(std != "", None)
-    out["forename_canonical"] = out["forename"].map(lambda f: nicknames.get(f, f) if f else None)
+    # Per distinct forename, not per row: a million RAISE persons have a few thousand.
+    forenames = out["forename"].dropna().unique()
+    canonical = {f: nicknames.get(f, f) for f in forenames}
+    out["forename_canonical"] = out["forename"].map(canonical)
     # The other spellings of the same forename, so that a slip in a nickname ("mkie" for
     # mike, i.e. michael) is one keystroke from one of them.
     spellings = forename_spellings(nicknames)
-    out["forename_spellings"] = [
-        sorted({f, *spellings.get(c, [c])}) if isinstance(f, str) else None
-        for f, c in zip(out["forename"], out["forename_canonical"], strict=True)]
+    spelt = out["forename"].map(
+        {f: sorted({f, *spellings.get(canonical[f], [canonical[f]])}) for f in forenames})
+    out["forename_spellings"] = [x if isinstance(x, list) else None for x in spelt]
     out["forename_phonetic"] = _phonetic(out["forename_canonical"])
     out["surname_phonetic"] = _phonetic(out["surname"])
     dob = frame["date_of_birth"].where(frame["date_of_birth"].str.len() == 10)
     out["date_of_birth"] = dob
     out["birth_year"] = dob.str[:4]
     # Year with day and month in either order: the same for a date and its transposition.
-    day_month = dob.str[5:7].combine(dob.str[8:10], lambda a, b: None if pd.isna(a) or
-                                     pd.isna(b) else "".join(sorted((a, b))))
-    out["birth_date_unordered"] = out["birth_year"] + "-" + day_month
+    month, day = dob.str[5:7], dob.str[8:10]
+    in_order = month <= day
+    out["birth_date_unordered"] = (out["birth_year"] + "-" + month.where(in_order, day)
+                                   + day.where(in_order, month))
     postcode = frame["postcode"].fillna("").str.upper().str.replace(" ", "", regex=False)
     out["postcode"] = postcode.where(postcode.str.len() >= 5)
     # Outward code = all but the last three characters; sector adds the inward digit.
