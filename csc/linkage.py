@@ -44,8 +44,13 @@ DECISION_COLUMNS = ["la_code", "caf_child_id", "person_id", "decision"]
 
 @dataclass(frozen=True)
 class LinkageConfig:
-    match_threshold: float = 0.9
-    review_threshold: float = 0.3
+    # A pair links when the model finds it more likely than not: a missed link and a false
+    # one cost a count measure the same. Siblings (same surname and address, their own
+    # forename and date of birth) score near 0, so this does not link them; the pairs it
+    # adds over 0.9 are same-name children with day and month of birth transposed who
+    # moved house (docs/linkage.md).
+    match_threshold: float = 0.5
+    review_threshold: float = 0.2
     # Share of records EM trains on; small LAs need all of them.
     em_record_sample_proportion: float = 1.0
     seed: int = 808
@@ -118,6 +123,15 @@ def _phonetic(values: pd.Series) -> pd.Series:
     return values.map(codes)
 
 
+def forename_spellings(nicknames: dict[str, str]) -> dict[str, list[str]]:
+    """Every spelling the nickname table knows for a formal forename, the formal one
+    included: william -> [bill, billy, will, william, ...]."""
+    spellings: dict[str, set[str]] = {}
+    for nickname, formal in nicknames.items():
+        spellings.setdefault(formal, {formal}).add(nickname)
+    return {formal: sorted(names) for formal, names in spellings.items()}
+
+
 def standardise(frame: pd.DataFrame, nicknames: dict[str, str]) -> pd.DataFrame:
     """Comparison columns for Splink from forename, surname, date_of_birth, postcode."""
     out = pd.DataFrame({"unique_id": frame["la_code"] + "|" + frame["record_id"],
@@ -125,12 +139,26 @@ def standardise(frame: pd.DataFrame, nicknames: dict[str, str]) -> pd.DataFrame:
     for name in ("forename", "surname"):
         std = frame[name].fillna("").str.lower().str.replace(r"[^a-z]", "", regex=True)
         out[name] = std.where(std != "", None)
-    out["forename_canonical"] = out["forename"].map(lambda f: nicknames.get(f, f) if f else None)
+    # Per distinct forename, not per row: a million RAISE persons have a few thousand.
+    forenames = out["forename"].dropna().unique()
+    canonical = {f: nicknames.get(f, f) for f in forenames}
+    out["forename_canonical"] = out["forename"].map(canonical)
+    # The other spellings of the same forename, so that a slip in a nickname ("mkie" for
+    # mike, i.e. michael) is one keystroke from one of them.
+    spellings = forename_spellings(nicknames)
+    spelt = out["forename"].map(
+        {f: sorted({f, *spellings.get(canonical[f], [canonical[f]])}) for f in forenames})
+    out["forename_spellings"] = [x if isinstance(x, list) else None for x in spelt]
     out["forename_phonetic"] = _phonetic(out["forename_canonical"])
     out["surname_phonetic"] = _phonetic(out["surname"])
     dob = frame["date_of_birth"].where(frame["date_of_birth"].str.len() == 10)
     out["date_of_birth"] = dob
     out["birth_year"] = dob.str[:4]
+    # Year with day and month in either order: the same for a date and its transposition.
+    month, day = dob.str[5:7], dob.str[8:10]
+    in_order = month <= day
+    out["birth_date_unordered"] = (out["birth_year"] + "-" + month.where(in_order, day)
+                                   + day.where(in_order, month))
     postcode = frame["postcode"].fillna("").str.upper().str.replace(" ", "", regex=False)
     out["postcode"] = postcode.where(postcode.str.len() >= 5)
     # Outward code = all but the last three characters; sector adds the inward digit.
@@ -139,66 +167,87 @@ def standardise(frame: pd.DataFrame, nicknames: dict[str, str]) -> pd.DataFrame:
     return out
 
 
-def _settings():
+def _one_slip_from_a_spelling(side: str, other: str) -> str:
+    """SQL: the `side` record's forename is one keystroke (Damerau-Levenshtein 1) from a
+    spelling of the `other` record's forename."""
+    return (f"length(list_filter(forename_spellings_{other}, "
+            f"lambda x: damerau_levenshtein(x, forename_{side}) <= 1)) > 0")
+
+
+def _settings(probability_two_random_records_match: float):
+    """Splink settings: four comparisons whose levels are the ways a re-keyed child's
+    details differ from the original, and blocking rules that only pair records of one LA.
+    """
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
-    def name_comparison(col: str, extra_levels: list) -> cl.CustomComparison:
-        return cl.CustomComparison(
-            output_column_name=col,
-            comparison_levels=[
-                cll.NullLevel(col),
-                cll.ExactMatchLevel(col),
-                *extra_levels,
-                cll.JaroWinklerLevel(col, 0.92),
-                cll.ExactMatchLevel(f"{col}_phonetic").configure(label_for_charts="phonetic"),
-                cll.JaroWinklerLevel(col, 0.8),
-                cll.ElseLevel(),
-            ],
-        )
-
+    forename = cl.CustomComparison(
+        output_column_name="forename",
+        comparison_levels=[
+            cll.NullLevel("forename"),
+            cll.ExactMatchLevel("forename"),
+            cll.ExactMatchLevel("forename_canonical").configure(label_for_charts="nickname"),
+            cll.CustomLevel(
+                f"({_one_slip_from_a_spelling('l', 'r')}) or "
+                f"({_one_slip_from_a_spelling('r', 'l')})",
+                label_for_charts="one keystroke from a spelling of the other"),
+            cll.JaroWinklerLevel("forename", 0.92),
+            cll.ExactMatchLevel("forename_phonetic").configure(label_for_charts="phonetic"),
+            cll.ElseLevel(),
+        ],
+    )
+    surname = cl.CustomComparison(
+        output_column_name="surname",
+        comparison_levels=[
+            cll.NullLevel("surname"),
+            cll.ExactMatchLevel("surname"),
+            cll.DamerauLevenshteinLevel("surname", 1),
+            cll.JaroWinklerLevel("surname", 0.92),
+            cll.ExactMatchLevel("surname_phonetic").configure(label_for_charts="phonetic"),
+            cll.ElseLevel(),
+        ],
+    )
     dob_transposed = cll.CustomLevel(
         "substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4) "
         "and substr(date_of_birth_l, 6, 2) = substr(date_of_birth_r, 9, 2) "
         "and substr(date_of_birth_l, 9, 2) = substr(date_of_birth_r, 6, 2)",
         label_for_charts="day and month transposed",
     )
+    date_of_birth = cl.CustomComparison(
+        output_column_name="date_of_birth",
+        comparison_levels=[
+            cll.NullLevel("date_of_birth"),
+            cll.ExactMatchLevel("date_of_birth"),
+            dob_transposed,
+            cll.DamerauLevenshteinLevel("date_of_birth", 1),
+            cll.ElseLevel(),
+        ],
+    )
+    postcode = cl.CustomComparison(
+        output_column_name="postcode",
+        comparison_levels=[
+            cll.NullLevel("postcode"),
+            cll.ExactMatchLevel("postcode"),
+            cll.DamerauLevenshteinLevel("postcode", 1),
+            cll.ExactMatchLevel("postcode_sector"),
+            cll.ExactMatchLevel("postcode_district"),
+            cll.ElseLevel(),
+        ],
+    )
     return SettingsCreator(
         link_type="link_only",
         unique_id_column_name="unique_id",
-        comparisons=[
-            name_comparison("forename", [
-                cll.ExactMatchLevel("forename_canonical").configure(label_for_charts="nickname"),
-            ]),
-            name_comparison("surname", []),
-            cl.CustomComparison(
-                output_column_name="date_of_birth",
-                comparison_levels=[
-                    cll.NullLevel("date_of_birth"),
-                    cll.ExactMatchLevel("date_of_birth"),
-                    dob_transposed,
-                    cll.DamerauLevenshteinLevel("date_of_birth", 1),
-                    cll.ExactMatchLevel("birth_year"),
-                    cll.ElseLevel(),
-                ],
-            ),
-            cl.CustomComparison(
-                output_column_name="postcode",
-                comparison_levels=[
-                    cll.NullLevel("postcode"),
-                    cll.ExactMatchLevel("postcode"),
-                    cll.DamerauLevenshteinLevel("postcode", 1),
-                    cll.ExactMatchLevel("postcode_sector"),
-                    cll.ExactMatchLevel("postcode_district"),
-                    cll.ElseLevel(),
-                ],
-            ),
-        ],
+        probability_two_random_records_match=probability_two_random_records_match,
+        comparisons=[forename, surname, date_of_birth, postcode],
+        # Only pairs within one LA, and only where a match can hide: the same date of birth
+        # or its day/month transposition; names that sound alike and the same birth year
+        # (any other slip in the date); the same postcode (names and date both re-keyed).
+        # Broader blocks (phonetic surname and year alone) score millions of pairs in a
+        # large LA for no links they do not already find.
         blocking_rules_to_generate_predictions=[
-            block_on("la_code", "date_of_birth"),
-            block_on("la_code", "surname_phonetic", "birth_year"),
-            block_on("la_code", "forename_phonetic", "postcode_district"),
+            block_on("la_code", "birth_date_unordered"),
+            block_on("la_code", "forename_phonetic", "surname_phonetic", "birth_year"),
             block_on("la_code", "postcode"),
         ],
         retain_intermediate_calculation_columns=False,
@@ -206,28 +255,35 @@ def _settings():
     )
 
 
+def prior_match_probability(persons: pd.DataFrame, children: pd.DataFrame,
+                            recall: float = 0.6) -> float:
+    """The probability that a CAF child and a RAISE person of the same LA are one child.
+
+    Counted like Splink's `estimate_probability_two_random_records_match` (pairs that
+    agree on LA, forename or its nickname, surname and date of birth, scaled up for the
+    matches that rule misses) but divided by the pairs within an LA, not by all pairs:
+    pairs across LAs are never compared, so with 20 LAs Splink's figure would be about
+    20 times too small and links would be missed."""
+    keys = ["la_code", "forename_canonical", "surname", "date_of_birth"]
+    agreeing = persons.dropna(subset=keys).groupby(keys).size().rename("n_raise").to_frame() \
+        .join(children.dropna(subset=keys).groupby(keys).size().rename("n_caf"), how="inner")
+    matches = float((agreeing["n_raise"] * agreeing["n_caf"]).sum()) / recall
+    per_la = persons.groupby("la_code").size().rename("n_raise").to_frame().join(
+        children.groupby("la_code").size().rename("n_caf"), how="inner")
+    pairs = float((per_la["n_raise"] * per_la["n_caf"]).sum())
+    if pairs == 0:
+        return 1e-6
+    return min(max(matches / pairs, 1e-9), 0.5)
+
+
 def probabilistic_links(persons: pd.DataFrame, children: pd.DataFrame,
                         config: LinkageConfig) -> pd.DataFrame:
     """Scored candidate pairs (caf_child_id, person_id, match_probability) above the
     review threshold, from Splink trained on these two tables."""
-    from splink import DuckDBAPI, Linker, block_on
-
     columns = ["la_code", "caf_child_id", "person_id", "match_probability"]
     if persons.empty or children.empty:
         return pd.DataFrame(columns=columns)
-    db_api = DuckDBAPI()
-    raise_sdf = db_api.register(persons, dataset_display_name="raise")
-    caf_sdf = db_api.register(children, dataset_display_name="caf")
-    linker = Linker([raise_sdf, caf_sdf], _settings(), log_level=40)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("la_code", "forename_canonical", "surname", "date_of_birth")], recall=0.6)
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=config.seed)
-    # EM on two blockings that each leave the other fields free to be estimated: same
-    # date of birth (names and postcode vary) and same postcode (names and dates vary).
-    # Both keep the number of pairs small; a phonetic-surname block does not.
-    for rule in (block_on("la_code", "date_of_birth"), block_on("la_code", "postcode")):
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, record_sample_proportion=config.em_record_sample_proportion)
+    linker = trained_linker(persons, children, config)
     scored = linker.inference.predict(
         threshold_match_probability=config.review_threshold).as_pandas_dataframe()
     if scored.empty:
@@ -239,6 +295,30 @@ def probabilistic_links(persons: pd.DataFrame, children: pd.DataFrame,
         "person_id": scored["record_id_r"].where(caf_left, scored["record_id_l"]),
         "match_probability": scored["match_probability"],
     })
+
+
+def trained_linker(persons: pd.DataFrame, children: pd.DataFrame, config: LinkageConfig):
+    """A Splink linker of standardised RAISE persons and CAF children, its m and u
+    trained on them. (Also for looking at the model: `linker.misc.save_model_to_json()`.)
+    """
+    from splink import DuckDBAPI, Linker, block_on
+
+    db_api = DuckDBAPI()
+    raise_sdf = db_api.register(persons, dataset_display_name="raise")
+    caf_sdf = db_api.register(children, dataset_display_name="caf")
+    linker = Linker([raise_sdf, caf_sdf], _settings(prior_match_probability(persons, children)),
+                    log_level=40)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=config.seed)
+    # m by EM on two blockings, each leaving the other fields free to be estimated: same
+    # date of birth (names and postcode vary) and same name (date of birth and postcode
+    # vary). Not on same postcode: there, siblings (same surname and address, their own
+    # forename and date of birth) are so many that EM takes them for matches and learns
+    # that a different date of birth says little.
+    for rule in (block_on("la_code", "date_of_birth"),
+                 block_on("la_code", "forename_canonical", "surname")):
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, record_sample_proportion=config.em_record_sample_proportion)
+    return linker
 
 
 def read_decisions(path: Path | None) -> pd.DataFrame:

@@ -2,8 +2,8 @@
 
 RAISE persons with varied names, dates of birth and postcodes; CAF children who are some of
 those persons (a third carrying the RAISE id) recorded with nicknames, typos, transposed
-dates of birth and postcode slips, plus CAF children who are not in RAISE at all. Returns
-the true mapping."""
+dates of birth, postcode slips and house moves, plus CAF children who are not in RAISE at
+all. Returns the true mapping."""
 
 from __future__ import annotations
 
@@ -42,6 +42,12 @@ def _typo(word: str, rng: np.random.Generator) -> str:
     return word[:i] + "aeiouy"[int(rng.integers(6))] + word[i + 1:]  # substitute a vowel
 
 
+def _postcode(rng: np.random.Generator) -> str:
+    return (f"{POSTCODE_DISTRICTS[int(rng.integers(8))]} {int(rng.integers(1, 10))}"
+            f"{'ABDEFGHJLNPQRSTUWXYZ'[int(rng.integers(20))]}"
+            f"{'ABDEFGHJLNPQRSTUWXYZ'[int(rng.integers(20))]}")
+
+
 def write_messy_drop(landing: Path, extract_date: str = "2014-04-14", n_persons: int = 1500,
                      n_caf: int = 600, seed: int = 1, la_code: str = "808") -> list[dict]:
     rng = np.random.default_rng(seed)
@@ -53,9 +59,7 @@ def write_messy_drop(landing: Path, extract_date: str = "2014-04-14", n_persons:
     while len(persons) < n_persons:
         # A family: one surname and address, one to three children in RAISE.
         surname = SURNAMES[int(rng.integers(len(SURNAMES)))].title()
-        postcode = (f"{POSTCODE_DISTRICTS[int(rng.integers(8))]} {int(rng.integers(1, 10))}"
-                    f"{'ABDEFGHJLNPQRSTUWXYZ'[int(rng.integers(20))]}"
-                    f"{'ABDEFGHJLNPQRSTUWXYZ'[int(rng.integers(20))]}")
+        postcode = _postcode(rng)
         families.append((surname, postcode))
         for _ in range(int(rng.integers(1, 4))):
             dob = date(1996, 1, 1) + timedelta(days=int(rng.integers(0, 365 * 18)))
@@ -81,9 +85,12 @@ def write_messy_drop(landing: Path, extract_date: str = "2014-04-14", n_persons:
                 forename = _typo(forename, rng)
             if rng.random() < 0.15 and dob.day <= 12 and dob.day != dob.month:
                 dob = date(dob.year, dob.day, dob.month)
-            if rng.random() < 0.15:
+            slip = rng.random()
+            if slip < 0.15:
                 postcode = postcode[:-1] + "ABDEFGHJ"[int(rng.integers(8))]
-            elif rng.random() < 0.1:
+            elif slip < 0.25:  # moved house since RAISE recorded the address
+                postcode = _postcode(rng)
+            elif slip < 0.33:
                 postcode = ""
             person_id = p["person_id"]
         else:

@@ -6,9 +6,15 @@ import csv
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
-from csc.linkage import export_clerical_review, link_caf_children
+from csc.linkage import (
+    LinkageConfig,
+    export_clerical_review,
+    link_caf_children,
+    prior_match_probability,
+)
 from csc.load import load_new_drops
 
 from .messy_caf import write_messy_drop, write_truth
@@ -53,10 +59,30 @@ def test_children_carrying_a_raise_id_are_linked_by_it(messy):
         assert links[caf_child_id] == (person_id, "raise_id")
 
 
+def test_siblings_are_not_linked(messy):
+    """A CAF child outside RAISE whose sibling is in RAISE (same surname and postcode, own
+    forename and date of birth) must not be linked to the sibling. The only false links
+    left are siblings who also share the forename (the fixture draws forenames at random).
+    """
+    root, truth = messy
+    link_caf_children(root / "work.duckdb")
+    true_person = {t["caf_child_id"]: t["person_id"] for t in truth}
+    with duckdb.connect(str(root / "work.duckdb"), read_only=True) as con:
+        false_links = con.execute("""
+            select l.caf_child_id, l.person_id, c.forename, p.forename
+            from linkage.caf_person_links l
+            join raw.caf_children c on c._valid_to is null and c.caf_child_id = l.caf_child_id
+            join raw.persons p on p._valid_to is null and p.person_id = l.person_id""").fetchall()
+    false_links = [row for row in false_links if true_person[row[0]] != row[1]]
+    assert [row for row in false_links if row[2].lower() != row[3].lower()] == []
+
+
 def test_clerical_decisions_are_fed_back(messy, tmp_path):
     root, _ = messy
     work = root / "work.duckdb"
-    link_caf_children(work)
+    # A strict threshold leaves the fixture's same-forename siblings (about 0.98) for review.
+    strict = LinkageConfig(match_threshold=0.99)
+    link_caf_children(work, strict)
     review_csv = tmp_path / "clerical_review.csv"
     assert export_clerical_review(work, review_csv) > 0
     with review_csv.open(newline="") as fh:
@@ -70,7 +96,7 @@ def test_clerical_decisions_are_fed_back(messy, tmp_path):
         writer.writerow(["la_code", "caf_child_id", "person_id", "decision"])
         writer.writerow(["808", to_confirm["caf_child_id"], to_confirm["person_id"], "match"])
         writer.writerow(["808", probabilistic, rejected_person, "non_match"])
-    link_caf_children(work, decisions_file=decisions)
+    link_caf_children(work, strict, decisions_file=decisions)
     links = _links(work)
     assert links[to_confirm["caf_child_id"]] == (to_confirm["person_id"], "clerical")
     assert links.get(probabilistic, (None,))[0] != rejected_person
@@ -82,3 +108,15 @@ def test_a_bad_decision_names_file_row_and_column(messy, tmp_path):
     decisions.write_text("la_code,caf_child_id,person_id,decision\n808,CAF00001,000001,yes\n")
     with pytest.raises(ValueError, match=r"decisions.csv, row 2, column decision: 'yes'"):
         link_caf_children(root / "work.duckdb", decisions_file=decisions)
+
+
+def test_the_prior_counts_pairs_within_an_la_only():
+    """Pairs across LAs are never compared, so the prior divides by pairs within an LA:
+    two LAs of 2 persons x 2 children = 8 pairs, 2 agreeing exactly, recall 0.5 -> 0.5."""
+    def people(la_code: str, names: list[str]) -> list[dict]:
+        return [{"la_code": la_code, "forename_canonical": n, "surname": "lee",
+                 "date_of_birth": "2005-01-01"} for n in names]
+    persons = pd.DataFrame(people("801", ["amy", "ben"]) + people("802", ["cal", "dee"]))
+    children = pd.DataFrame(people("801", ["amy", "zed"]) + people("802", ["cal", "zoe"]))
+    assert prior_match_probability(persons, children, recall=1.0) == 2 / 8
+    assert prior_match_probability(persons, children, recall=0.5) == 0.5
