@@ -3,12 +3,7 @@
 -- out children on a CP plan or in care that day. One record per child, the latest open
 -- referral; team and worker are that referral's.
 {{ config(materialized='table') }}
-with grid as (
-    select * from {{ ref('int_measure_grid') }}
-    where measure_id = 'cin_at_period_end'
-),
-
-referrals as (
+with referrals as (
     select * from {{ ref('int_referral_histories') }}
 ),
 
@@ -22,32 +17,28 @@ episodes as (
 
 open_referrals as (
     select
-        grid.reporting_period,
-        grid.window_end,
-        referrals.*,
+        *,
         row_number() over (
-            partition by grid.reporting_period, referrals.as_at, referrals.la_code, referrals.person_id
-            order by referrals.referral_date desc, referrals.referral_id desc
+            partition by reporting_period, as_at, la_code, person_id
+            order by referral_date desc, referral_id desc
         ) as referral_rank
-    from grid
-    inner join referrals
-        on referrals.as_at = grid.as_at
-        and {{ is_open_on('referrals.referral_date', 'referrals.closure_date', 'grid.window_end') }}
-        and not referrals.is_nfa
+    from (
+        {{ records_in_window('cin_at_period_end', 'referrals',
+                             open_on_window_end=('referral_date', 'closure_date'),
+                             where='not records.is_nfa') }}
+    ) as open_on_period_end
 ),
 
 on_plan_or_in_care as (
-    select distinct grid.reporting_period, plans.as_at, plans.la_code, plans.person_id
-    from grid
-    inner join plans
-        on plans.as_at = grid.as_at
-        and {{ is_open_on('plans.start_date', 'plans.end_date', 'grid.window_end') }}
+    select distinct reporting_period, as_at, la_code, person_id
+    from (
+        {{ records_in_window('cin_at_period_end', 'plans', open_on_window_end=('start_date', 'end_date')) }}
+    ) as on_plan
     union
-    select distinct grid.reporting_period, episodes.as_at, episodes.la_code, episodes.person_id
-    from grid
-    inner join episodes
-        on episodes.as_at = grid.as_at
-        and {{ is_open_on('episodes.start_date', 'episodes.end_date', 'grid.window_end') }}
+    select distinct reporting_period, as_at, la_code, person_id
+    from (
+        {{ records_in_window('cin_at_period_end', 'episodes', open_on_window_end=('start_date', 'end_date')) }}
+    ) as in_care
 ),
 
 children_in_need as (
