@@ -253,3 +253,20 @@ from {{ records }}
 left join {{ ref('int_child_allocations') }} as allocation
     on {{ allocated_on(records, records ~ '.event_date') }}
 {% endmacro %}
+
+{#- One row per child for each measure x period x extract of `relation` (rows of
+    records_in_window): the first by `order_by` (e.g. the latest open episode), for the
+    snapshot measures that count children, not records. -#}
+{% macro first_per_child(relation, order_by) %}
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by measure_id, reporting_period, as_at, la_code, person_id
+                order by {{ order_by }}
+            ) as rank_for_child
+        from {{ relation }}
+    ) as ranked
+    where rank_for_child = 1
+{% endmacro %}

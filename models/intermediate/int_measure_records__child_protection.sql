@@ -82,16 +82,9 @@ plans_reviewed as (
       and plans_open.start_date <= {{ add_months('plans_open.window_end', -3) }}
 ),
 
+-- each child's latest open plan
 children_on_plans as (
-    select
-        plans_open.*,
-        row_number() over (
-            partition by plans_open.reporting_period, plans_open.as_at,
-                plans_open.la_code, plans_open.person_id
-            order by plans_open.start_date desc, plans_open.cp_plan_id
-        ) as plan_rank
-    from plans_open
-    where plans_open.measure_id = 'cp_at_period_end'
+    {{ first_per_child('plans_open', 'start_date desc, cp_plan_id') }}
 ),
 
 records as (
@@ -120,7 +113,7 @@ records as (
     union all
     select {{ measure_record('cp_at_period_end', 'cp_plan', 'cp_plan_id', 'true', 'window_end',
                              start_date='start_date', team_id='null', worker_id='null') }}
-    from children_on_plans where plan_rank = 1
+    from children_on_plans where measure_id = 'cp_at_period_end'
     union all
     select {{ measure_record('cp_reviews_on_time', 'cp_plan', 'cp_plan_id', 'reviews_on_time',
                              'window_end', start_date='start_date', team_id='null', worker_id='null') }}

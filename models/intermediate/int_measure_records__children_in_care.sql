@@ -34,21 +34,14 @@ reviews as (
 ),
 
 in_care_at_end as (
-    select
-        *,
-        row_number() over (
-            partition by measure_id, reporting_period, as_at, la_code, person_id
-            order by start_date desc, episode_id desc
-        ) as episode_rank
-    from (
-        {{ records_in_window(['cic_at_period_end', 'cic_placement_stability_moves',
-                              'cic_placement_stability_length'], 'episodes',
-                             open_on_window_end=('start_date', 'end_date')) }}
-    ) as open_on_period_end
+    {{ records_in_window(['cic_at_period_end', 'cic_placement_stability_moves',
+                          'cic_placement_stability_length'], 'episodes',
+                         open_on_window_end=('start_date', 'end_date')) }}
 ),
 
+-- each child's latest open episode
 children_in_care as (
-    select * from in_care_at_end where episode_rank = 1
+    {{ first_per_child('in_care_at_end', 'start_date desc, episode_id desc') }}
 ),
 
 placements_in_window as (

@@ -16,17 +16,13 @@ episodes as (
 ),
 
 open_referrals as (
-    select
-        *,
-        row_number() over (
-            partition by reporting_period, as_at, la_code, person_id
-            order by referral_date desc, referral_id desc
-        ) as referral_rank
-    from (
-        {{ records_in_window('cin_at_period_end', 'referrals',
-                             open_on_window_end=('referral_date', 'closure_date'),
-                             where='not records.is_nfa') }}
-    ) as open_on_period_end
+    {{ records_in_window('cin_at_period_end', 'referrals',
+                         open_on_window_end=('referral_date', 'closure_date'),
+                         where='not records.is_nfa') }}
+),
+
+latest_open_referrals as (
+    {{ first_per_child('open_referrals', 'referral_date desc, referral_id desc') }}
 ),
 
 on_plan_or_in_care as (
@@ -42,15 +38,14 @@ on_plan_or_in_care as (
 ),
 
 children_in_need as (
-    select open_referrals.*
-    from open_referrals
+    select latest_open_referrals.*
+    from latest_open_referrals
     left join on_plan_or_in_care
-        on on_plan_or_in_care.reporting_period = open_referrals.reporting_period
-        and on_plan_or_in_care.as_at = open_referrals.as_at
-        and on_plan_or_in_care.la_code = open_referrals.la_code
-        and on_plan_or_in_care.person_id = open_referrals.person_id
-    where open_referrals.referral_rank = 1
-      and on_plan_or_in_care.person_id is null
+        on on_plan_or_in_care.reporting_period = latest_open_referrals.reporting_period
+        and on_plan_or_in_care.as_at = latest_open_referrals.as_at
+        and on_plan_or_in_care.la_code = latest_open_referrals.la_code
+        and on_plan_or_in_care.person_id = latest_open_referrals.person_id
+    where on_plan_or_in_care.person_id is null
 )
 
 select {{ measure_record('cin_at_period_end', 'referral', 'referral_id', 'true', 'window_end',
