@@ -15,8 +15,10 @@ with_previous as (
         results.*,
         lag(value) over (
             partition by la_code, measure_id, period_type, breakdown_by, breakdown_value
-            order by window_end, reporting_period  -- a tie-break: some measures give
-                                                   -- every quarter of a year one window
+            -- a year-kind measure has the same window in all four quarters of a year: the
+            -- period label ('2013-14 Q1' < 'Q2') orders them, so Q1 is compared with the
+            -- previous year's Q4 and Q2..Q4 with the quarter before (not at random)
+            order by window_end, reporting_period
         ) as previous_value
     from results
 ),

@@ -190,3 +190,83 @@ inner join catalogue on catalogue.measure_id = counted.measure_id
     {{ 'true' if has_agency_breakdown else 'false' }} as has_agency_breakdown,
     coalesce(cast({{ in_numerator }} as boolean), false) as in_numerator
 {%- endmacro %}
+
+{#- The records of `relation` (an int_* model with one row per record per `as_at`) that fall
+    in the window of `measure_ids` on the extract each period is computed on: one row per
+    record x measure x period x extract, carrying the grid's measure_id, reporting_period,
+    window_start and window_end beside the record's own columns. A record is in the window
+    when `date_column` lies between window_start and window_end, or, with
+    `open_on_window_end=(start_column, end_column)`, when it is open on the window's last
+    day (is_open_on: the snapshot measures). `where` adds a condition on the record (alias
+    `records`), e.g. a record type. -#}
+{% macro records_in_window(measure_ids, relation, date_column=none, open_on_window_end=none,
+                           where=none) %}
+    {%- if (date_column is none) == (open_on_window_end is none) -%}
+        {{ exceptions.raise_compiler_error(
+            "records_in_window: give either date_column or open_on_window_end") }}
+    {%- endif %}
+    {%- if measure_ids is string %}{% set measure_ids = [measure_ids] %}{% endif %}
+    select
+        grid.measure_id,
+        grid.reporting_period,
+        grid.window_start,
+        grid.window_end,
+        records.*
+    from {{ ref('int_measure_grid') }} as grid
+    inner join {{ relation }} as records
+        on records.as_at = grid.as_at
+        {%- if date_column is not none %}
+        and records.{{ date_column }} between grid.window_start and grid.window_end
+        {%- else %}
+        and {{ is_open_on('records.' ~ open_on_window_end[0], 'records.' ~ open_on_window_end[1],
+                          'grid.window_end') }}
+        {%- endif %}
+    where grid.measure_id in ('{{ measure_ids | join("', '") }}')
+    {%- if where is not none %}
+      and ({{ where }})
+    {%- endif %}
+{% endmacro %}
+
+{#- The closing select of an int_measure_records__* model: the records of CTE `records`
+    (measure_record columns) with the team and worker of the child's allocation
+    (int_child_allocations) on the record's event date wherever the record carries none of
+    its own (records that leave team_id and worker_id NULL take both from the allocation). -#}
+{% macro with_allocated_team(records) %}
+select
+    {{ records }}.la_code,
+    {{ records }}.measure_id,
+    {{ records }}.reporting_period,
+    {{ records }}.as_at,
+    {{ records }}.record_type,
+    {{ records }}.record_id,
+    {{ records }}.person_id,
+    coalesce({{ records }}.team_id, allocation.team_id) as team_id,
+    coalesce({{ records }}.worker_id, allocation.worker_id) as worker_id,
+    {{ records }}.start_date,
+    {{ records }}.event_date,
+    {{ records }}.working_days,
+    {{ records }}.initiating_agency,
+    {{ records }}.has_team_breakdown,
+    {{ records }}.has_agency_breakdown,
+    {{ records }}.in_numerator
+from {{ records }}
+left join {{ ref('int_child_allocations') }} as allocation
+    on {{ allocated_on(records, records ~ '.event_date') }}
+{% endmacro %}
+
+{#- One row per child for each measure x period x extract of `relation` (rows of
+    records_in_window): the first by `order_by` (e.g. the latest open episode), for the
+    snapshot measures that count children, not records. -#}
+{% macro first_per_child(relation, order_by) %}
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by measure_id, reporting_period, as_at, la_code, person_id
+                order by {{ order_by }}
+            ) as rank_for_child
+        from {{ relation }}
+    ) as ranked
+    where rank_for_child = 1
+{% endmacro %}

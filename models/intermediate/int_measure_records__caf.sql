@@ -2,12 +2,7 @@
 -- initiating agency. The CAF database holds no RAISE team or worker, so this measure has no
 -- team or worker breakdown; person_id is the linked RAISE person where there is a link.
 {{ config(materialized='table') }}
-with grid as (
-    select * from {{ ref('int_measure_grid') }}
-    where measure_id = 'caf2_commenced'
-),
-
-caf_assessments as (
+with caf_assessments as (
     select * from {{ ref('int_caf_assessments_as_at') }}
 ),
 
@@ -18,20 +13,18 @@ links as (
 ),
 
 commenced as (
-    select
-        grid.reporting_period,
-        caf_assessments.*,
-        links.person_id
-    from grid
-    inner join caf_assessments
-        on caf_assessments.as_at = grid.as_at
-        and caf_assessments.start_date between grid.window_start and grid.window_end
+    {{ records_in_window('caf2_commenced', 'caf_assessments', date_column='start_date') }}
+),
+
+commenced_linked as (
+    select commenced.*, links.person_id
+    from commenced
     left join links
-        on links.la_code = caf_assessments.la_code
-        and links.caf_child_id = caf_assessments.caf_child_id
+        on links.la_code = commenced.la_code
+        and links.caf_child_id = commenced.caf_child_id
 )
 
 select {{ measure_record('caf2_commenced', 'caf_assessment', 'caf_id', 'true', 'start_date',
                          team_id='null', worker_id='null', initiating_agency='initiating_agency',
                          has_team_breakdown=false, has_agency_breakdown=true) }}
-from commenced
+from commenced_linked

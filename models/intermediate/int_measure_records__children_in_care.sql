@@ -14,15 +14,14 @@
 --   cla_review_participation       reviews held in the window; participation PN1..PN7
 -- Team and worker: the child's allocation (int_child_allocations) on the record's date.
 {{ config(materialized='table') }}
-with grid as (
-    select * from {{ ref('int_measure_grid') }}
-    where measure_id in ('cic_at_period_end', 'cic_placement_stability_moves',
-                         'cic_placement_stability_length', 'permanence_adoption',
-                         'permanence_residence_order', 'permanence_special_guardianship',
-                         'permanence_returned_home', 'cla_review_participation')
-),
-
-episodes as (
+{% set routes = {
+    'permanence_adoption': ['E11', 'E12'],
+    'permanence_residence_order': ['E41'],
+    'permanence_special_guardianship': ['E43', 'E44', 'E45', 'E46', 'E47', 'E48'],
+    'permanence_returned_home': ['E13', 'E4A', 'E4B'],
+} %}
+{% set all_routes = routes.values() | sum(start=[]) %}
+with episodes as (
     select * from {{ ref('int_cla_episodes_sequenced') }}
 ),
 
@@ -34,40 +33,15 @@ reviews as (
     select * from {{ ref('int_cla_reviews_as_at') }}
 ),
 
-allocations as (
-    select * from {{ ref('int_child_allocations') }}
-),
-
-{% set routes = {
-    'permanence_adoption': ['E11', 'E12'],
-    'permanence_residence_order': ['E41'],
-    'permanence_special_guardianship': ['E43', 'E44', 'E45', 'E46', 'E47', 'E48'],
-    'permanence_returned_home': ['E13', 'E4A', 'E4B'],
-} %}
-{% set all_routes = routes.values() | sum(start=[]) %}
-
 in_care_at_end as (
-    select
-        grid.measure_id,
-        grid.reporting_period,
-        grid.window_start,
-        grid.window_end,
-        episodes.*,
-        row_number() over (
-            partition by grid.measure_id, grid.reporting_period, episodes.as_at, episodes.la_code,
-                episodes.person_id
-            order by episodes.start_date desc, episodes.episode_id desc
-        ) as episode_rank
-    from grid
-    inner join episodes
-        on episodes.as_at = grid.as_at
-        and {{ is_open_on('episodes.start_date', 'episodes.end_date', 'grid.window_end') }}
-    where grid.measure_id in ('cic_at_period_end', 'cic_placement_stability_moves',
-                              'cic_placement_stability_length')
+    {{ records_in_window(['cic_at_period_end', 'cic_placement_stability_moves',
+                          'cic_placement_stability_length'], 'episodes',
+                         open_on_window_end=('start_date', 'end_date')) }}
 ),
 
+-- each child's latest open episode
 children_in_care as (
-    select * from in_care_at_end where episode_rank = 1
+    {{ first_per_child('in_care_at_end', 'start_date desc, episode_id desc') }}
 ),
 
 placements_in_window as (
@@ -119,22 +93,12 @@ stability_length as (
 ),
 
 ceased as (
-    select grid.measure_id, grid.reporting_period, episodes.*
-    from grid
-    inner join episodes
-        on episodes.as_at = grid.as_at
-        and episodes.end_date between grid.window_start and grid.window_end
-        and episodes.reason_ceased in ('{{ all_routes | join("', '") }}')
-    where grid.measure_id like 'permanence_%'
+    {{ records_in_window(routes.keys() | list, 'episodes', date_column='end_date',
+                         where="records.reason_ceased in ('" ~ all_routes | join("', '") ~ "')") }}
 ),
 
 reviewed as (
-    select grid.reporting_period, reviews.*
-    from grid
-    inner join reviews
-        on reviews.as_at = grid.as_at
-        and reviews.review_date between grid.window_start and grid.window_end
-    where grid.measure_id = 'cla_review_participation'
+    {{ records_in_window('cla_review_participation', 'reviews', date_column='review_date') }}
 ),
 
 records as (
@@ -167,23 +131,4 @@ records as (
     from reviewed
 )
 
-select
-    records.la_code,
-    records.measure_id,
-    records.reporting_period,
-    records.as_at,
-    records.record_type,
-    records.record_id,
-    records.person_id,
-    allocation.team_id,
-    allocation.worker_id,
-    records.start_date,
-    records.event_date,
-    records.working_days,
-    records.initiating_agency,
-    records.has_team_breakdown,
-    records.has_agency_breakdown,
-    records.in_numerator
-from records
-left join allocations as allocation
-    on {{ allocated_on('records', 'records.event_date') }}
+{{ with_allocated_team('records') }}

@@ -3,12 +3,7 @@
 -- out children on a CP plan or in care that day. One record per child, the latest open
 -- referral; team and worker are that referral's.
 {{ config(materialized='table') }}
-with grid as (
-    select * from {{ ref('int_measure_grid') }}
-    where measure_id = 'cin_at_period_end'
-),
-
-referrals as (
+with referrals as (
     select * from {{ ref('int_referral_histories') }}
 ),
 
@@ -21,45 +16,36 @@ episodes as (
 ),
 
 open_referrals as (
-    select
-        grid.reporting_period,
-        grid.window_end,
-        referrals.*,
-        row_number() over (
-            partition by grid.reporting_period, referrals.as_at, referrals.la_code, referrals.person_id
-            order by referrals.referral_date desc, referrals.referral_id desc
-        ) as referral_rank
-    from grid
-    inner join referrals
-        on referrals.as_at = grid.as_at
-        and {{ is_open_on('referrals.referral_date', 'referrals.closure_date', 'grid.window_end') }}
-        and not referrals.is_nfa
+    {{ records_in_window('cin_at_period_end', 'referrals',
+                         open_on_window_end=('referral_date', 'closure_date'),
+                         where='not records.is_nfa') }}
+),
+
+latest_open_referrals as (
+    {{ first_per_child('open_referrals', 'referral_date desc, referral_id desc') }}
 ),
 
 on_plan_or_in_care as (
-    select distinct grid.reporting_period, plans.as_at, plans.la_code, plans.person_id
-    from grid
-    inner join plans
-        on plans.as_at = grid.as_at
-        and {{ is_open_on('plans.start_date', 'plans.end_date', 'grid.window_end') }}
+    select distinct reporting_period, as_at, la_code, person_id
+    from (
+        {{ records_in_window('cin_at_period_end', 'plans', open_on_window_end=('start_date', 'end_date')) }}
+    ) as on_plan
     union
-    select distinct grid.reporting_period, episodes.as_at, episodes.la_code, episodes.person_id
-    from grid
-    inner join episodes
-        on episodes.as_at = grid.as_at
-        and {{ is_open_on('episodes.start_date', 'episodes.end_date', 'grid.window_end') }}
+    select distinct reporting_period, as_at, la_code, person_id
+    from (
+        {{ records_in_window('cin_at_period_end', 'episodes', open_on_window_end=('start_date', 'end_date')) }}
+    ) as in_care
 ),
 
 children_in_need as (
-    select open_referrals.*
-    from open_referrals
+    select latest_open_referrals.*
+    from latest_open_referrals
     left join on_plan_or_in_care
-        on on_plan_or_in_care.reporting_period = open_referrals.reporting_period
-        and on_plan_or_in_care.as_at = open_referrals.as_at
-        and on_plan_or_in_care.la_code = open_referrals.la_code
-        and on_plan_or_in_care.person_id = open_referrals.person_id
-    where open_referrals.referral_rank = 1
-      and on_plan_or_in_care.person_id is null
+        on on_plan_or_in_care.reporting_period = latest_open_referrals.reporting_period
+        and on_plan_or_in_care.as_at = latest_open_referrals.as_at
+        and on_plan_or_in_care.la_code = latest_open_referrals.la_code
+        and on_plan_or_in_care.person_id = latest_open_referrals.person_id
+    where on_plan_or_in_care.person_id is null
 )
 
 select {{ measure_record('cin_at_period_end', 'referral', 'referral_id', 'true', 'window_end',

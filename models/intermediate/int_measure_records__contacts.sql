@@ -3,13 +3,7 @@
 -- and first_contact_over_5wd (contacts awaiting a decision on the period end more than 5
 -- working days after the contact date). Team and worker: the contact's.
 {{ config(materialized='table') }}
-with grid as (
-    select * from {{ ref('int_measure_grid') }}
-    where measure_id in ('contacts', 'contacts_closed_logged', 'closed_logged_with_active_caf',
-                         'first_contact_over_5wd')
-),
-
-contacts as (
+with contacts as (
     select * from {{ ref('int_contacts_as_at') }}
 ),
 
@@ -37,40 +31,37 @@ contacts_with_caf as (
     group by contacts.as_at, contacts.la_code, contacts.contact_id
 ),
 
-in_window as (
+contacts_flagged as (
     select
-        grid.measure_id,
-        grid.reporting_period,
         contacts.*,
         coalesce(contacts_with_caf.had_active_caf, false) as had_active_caf
-    from grid
-    inner join contacts
-        on contacts.as_at = grid.as_at
-        and contacts.contact_date between grid.window_start and grid.window_end
+    from contacts
     left join contacts_with_caf
         on contacts_with_caf.as_at = contacts.as_at
         and contacts_with_caf.la_code = contacts.la_code
         and contacts_with_caf.contact_id = contacts.contact_id
-    where grid.measure_id <> 'first_contact_over_5wd'
 ),
 
+in_window as (
+    {{ records_in_window(['contacts', 'contacts_closed_logged', 'closed_logged_with_active_caf'],
+                         'contacts_flagged', date_column='contact_date') }}
+),
+
+-- contacts made on or before the period end and still awaiting a decision on it: decided
+-- after it, or with neither a decision date nor an outcome (an outcome with no decision
+-- date counts as decided)
 awaiting_decision as (
+    {{ records_in_window('first_contact_over_5wd', 'contacts', open_on_window_end=('contact_date', 'decision_date'),
+                         where="records.decision_date is not null or records.outcome is null") }}
+),
+
+awaiting_decision_timed as (
     select
-        grid.reporting_period,
-        grid.window_end,
-        contacts.*,
+        awaiting_decision.*,
         {{ working_days_taken('contact_day', 'period_end_day') }} as working_days_waiting
-    from grid
-    inner join contacts
-        on contacts.as_at = grid.as_at
-        and contacts.contact_date <= grid.window_end
-        and (
-            contacts.decision_date > grid.window_end
-            or (contacts.decision_date is null and contacts.outcome is null)
-        )
-    left join calendar as contact_day on contact_day.date_day = contacts.contact_date
-    left join calendar as period_end_day on period_end_day.date_day = grid.window_end
-    where grid.measure_id = 'first_contact_over_5wd'
+    from awaiting_decision
+    left join calendar as contact_day on contact_day.date_day = awaiting_decision.contact_date
+    left join calendar as period_end_day on period_end_day.date_day = awaiting_decision.window_end
 )
 
 select {{ measure_record('contacts', 'contact', 'contact_id', 'true', 'contact_date') }}
@@ -86,4 +77,4 @@ from in_window where measure_id = 'closed_logged_with_active_caf' and outcome = 
 union all
 select {{ measure_record('first_contact_over_5wd', 'contact', 'contact_id', 'true', 'window_end',
                          start_date='contact_date', working_days='working_days_waiting') }}
-from awaiting_decision where working_days_waiting > 5
+from awaiting_decision_timed where working_days_waiting > 5

@@ -3,13 +3,7 @@
 -- referrals not NFA) and caf_step_down (referrals closed RC9 with a CAF of the linked child
 -- starting on the closure date or within 30 days after it). Team and worker: the referral's.
 {{ config(materialized='table') }}
-with grid as (
-    select * from {{ ref('int_measure_grid') }}
-    where measure_id in ('referrals_nfa', 'contacts_to_assessment', 're_referrals_12m',
-                         'referrals_to_s47', 'caf_step_down')
-),
-
-referrals as (
+with referrals as (
     select * from {{ ref('int_referral_histories') }}
 ),
 
@@ -18,41 +12,34 @@ cafs as (
 ),
 
 referred_in_window as (
-    select
-        grid.measure_id,
-        grid.reporting_period,
-        referrals.*
-    from grid
-    inner join referrals
-        on referrals.as_at = grid.as_at
-        and referrals.referral_date between grid.window_start and grid.window_end
-    where grid.measure_id <> 'caf_step_down'
+    {{ records_in_window(['referrals_nfa', 'contacts_to_assessment', 're_referrals_12m',
+                          'referrals_to_s47'], 'referrals', date_column='referral_date') }}
+),
+
+closed_rc9_in_window as (
+    {{ records_in_window('caf_step_down', 'referrals', date_column='closure_date',
+                         where="records.closure_reason = 'RC9'") }}
 ),
 
 stepped_down as (
     select
-        grid.reporting_period,
-        referrals.as_at,
-        referrals.la_code,
-        referrals.referral_id,
-        referrals.person_id,
-        referrals.team_id,
-        referrals.worker_id,
-        referrals.closure_date,
+        closed.reporting_period,
+        closed.as_at,
+        closed.la_code,
+        closed.referral_id,
+        closed.person_id,
+        closed.team_id,
+        closed.worker_id,
+        closed.closure_date,
         min(cafs.start_date) as caf_start_date
-    from grid
-    inner join referrals
-        on referrals.as_at = grid.as_at
-        and referrals.closure_date between grid.window_start and grid.window_end
-        and referrals.closure_reason = 'RC9'
+    from closed_rc9_in_window as closed
     inner join cafs
-        on cafs.as_at = referrals.as_at
-        and cafs.la_code = referrals.la_code
-        and cafs.person_id = referrals.person_id
-        and cafs.start_date between referrals.closure_date and {{ add_days('referrals.closure_date', 30) }}
-    where grid.measure_id = 'caf_step_down'
-    group by grid.reporting_period, referrals.as_at, referrals.la_code, referrals.referral_id,
-        referrals.person_id, referrals.team_id, referrals.worker_id, referrals.closure_date
+        on cafs.as_at = closed.as_at
+        and cafs.la_code = closed.la_code
+        and cafs.person_id = closed.person_id
+        and cafs.start_date between closed.closure_date and {{ add_days('closed.closure_date', 30) }}
+    group by closed.reporting_period, closed.as_at, closed.la_code, closed.referral_id,
+        closed.person_id, closed.team_id, closed.worker_id, closed.closure_date
 )
 
 select {{ measure_record('referrals_nfa', 'referral', 'referral_id', 'is_nfa', 'referral_date') }}

@@ -156,3 +156,20 @@ def test_dbt_docs_generate_works(star_work_db, tmp_path):
     catalog = (PROJECT_DIR / "target" / "catalog.json").read_text()
     for model in STAR_MODELS:
         assert f"model.csc.{model}" in catalog, model
+
+
+def test_a_missing_required_staging_value_fails_the_not_null_test(star_work_db, tmp_path):
+    """Staging checks its required columns with one not_null_columns test per model: a
+    contact with no contact_date in the raw history (every version of it) fails it (and only it)."""
+    broken = tmp_path / "broken.duckdb"
+    broken.write_bytes(star_work_db.read_bytes())
+    with duckdb.connect(str(broken)) as con:
+        emptied = con.execute("update raw.contacts set contact_date = null "
+                              "where la_code = '808' and contact_id = 'C1'").fetchone()[0]
+    result = dbt_invoke(["test", "--select", "stg_raise__contacts"], broken)
+    status = {r.node.name: str(r.status) for r in result.result}
+    failed = [name for name, s in status.items() if s == "fail"]
+    assert failed == [n for n in status if n.startswith("not_null_columns_stg_raise__contacts")]
+    assert len(failed) == 1
+    failing_rows = [r.failures for r in result.result if r.node.name == failed[0]]
+    assert emptied >= 1 and failing_rows == [emptied]
