@@ -15,7 +15,8 @@ with_previous as (
         results.*,
         lag(value) over (
             partition by la_code, measure_id, period_type, breakdown_by, breakdown_value
-            order by window_end
+            order by window_end, reporting_period  -- a tie-break: some measures give
+                                                   -- every quarter of a year one window
         ) as previous_value
     from results
 ),
