@@ -2,7 +2,7 @@
 
 A reduced set of drops, so that the test fits the suite's time budget (docs/scaling.md):
 one synthetic LA of about 1,000 contacts a year, three years of history (April 2011 to
-March 2014) and the last two quarterly drops, with the demo's reference tables (child
+March 2014) and the last two quarterly drops, with reference tables made the demo's way (child
 population, Cafcass applications) so that every unit (count, percent, rate per 10,000) is
 computed. A local Spark session's cost grows with the number of models and statements far
 more than with rows, so what the test saves on is rows on DuckDB and statements on Spark:
@@ -114,7 +114,7 @@ SMALL_DROPS_KEPT = 2
 @pytest.fixture(scope="module")
 def small_landing(tmp_path_factory) -> Path:
     """The reduced set: one small synthetic LA's last two quarterly drops, each with the
-    demo's reference tables as known on its extract date."""
+    reference tables (made the demo's way) as known on its extract date."""
     landing = tmp_path_factory.mktemp("spark-landing")
     drops = generate(landing, [SMALL_LA], SMALL_FROM, SMALL_TO, drops="quarterly",
                      sizes=[SMALL_CONTACTS_A_YEAR]).drops
