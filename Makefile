@@ -21,7 +21,8 @@ venv: $(STAMP)
 
 # Optional: the Spark target (docs/scaling.md). Adds dbt-spark and pyspark (~480 MB, a few
 # minutes) to .venv from requirements-spark.lock; needs Java 17+. `make test` then also
-# runs the cross-engine test instead of skipping it.
+# runs the cross-engine test (tests/spark) instead of skipping it; CI (.ci/run) runs
+# `make venv-spark` before `make test`, so there it always runs.
 SPARK_STAMP := $(VENV)/.spark-stamp
 $(SPARK_STAMP): $(STAMP) requirements-spark.lock
 	$(BIN)/uv pip install --python $(BIN)/python --quiet -r requirements-spark.lock

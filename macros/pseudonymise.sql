@@ -5,11 +5,11 @@
     used, which is fine for synthetic data only: set CSC_PSEUDONYM_KEY for real extracts and
     keep it secret, or anyone holding a person_id can recompute the hash. The same key gives
     the same id on every refresh, so ids are stable across published files. Portable: dbt's
-    cross-database concat and hash (md5 on DuckDB and Spark). -#}
+    cross-database concat and hash (md5 on DuckDB and Spark), the key written as a
+    literal by string_literal (a quote or backslash in it reads the same on both). -#}
 {% macro pseudonymous_id(la_code, person_id) -%}
-    {%- set key = var('pseudonym_key') | string | replace("'", "''") -%}
     {{ dbt.hash(dbt.concat([
-        "'" ~ key ~ "'",
+        string_literal(var('pseudonym_key')),
         "'|'",
         dbt.cast(la_code, dbt.type_string()),
         "'|'",

@@ -75,11 +75,20 @@
     cast(mod(dayofweek({{ date_expr }}) + 5, 7) + 1 as integer)
 {%- endmacro %}
 
-{#- A Jinja string as a SQL string literal, quotes escaped the way the engine reads them
-    (DuckDB doubles a quote; Spark reads 'a''b' as two literals run together, 'ab', and
-    wants \'). For keys and labels that come from vars or the environment. -#}
+{#- A Jinja string as a SQL string literal, escaped the way the engine reads it. DuckDB
+    (standard SQL) doubles a quote and takes a backslash as it is; Spark reads 'a''b' as
+    two literals run together ('ab') and a backslash as an escape, so it wants \' and \\.
+    For keys and labels that come from vars or the environment (the pseudonym key). -#}
 {% macro string_literal(text) -%}
-    '{{ dbt.escape_single_quotes(text | string) }}'
+    {{ return(adapter.dispatch('string_literal', 'csc')(text)) }}
+{%- endmacro %}
+
+{% macro default__string_literal(text) -%}
+    '{{ (text | string).replace("'", "''") }}'
+{%- endmacro %}
+
+{% macro spark__string_literal(text) -%}
+    '{{ (text | string).replace('\\', '\\\\').replace("'", "\\'") }}'
 {%- endmacro %}
 
 {#- Whole years from `from_date` to `on_date` (an age: 29 Feb 2008 -> 28 Feb 2012 is 3,

@@ -51,10 +51,11 @@ select
     stacked.denominator,
     case
         when catalogue.unit = 'count' then cast(stacked.numerator as double)
-        when catalogue.unit = 'percent' and stacked.denominator > 0
-            then round(100.0 * stacked.numerator / stacked.denominator, 1)
-        when catalogue.unit = 'rate_per_10k' and stacked.denominator > 0
-            then round(10000.0 * stacked.numerator / stacked.denominator, 1)
+        -- rounded half up to 1 decimal, NULL when nothing to divide by (cross_db.sql)
+        when catalogue.unit = 'percent'
+            then {{ rounded_ratio('stacked.numerator', 'stacked.denominator', per=100) }}
+        when catalogue.unit = 'rate_per_10k'
+            then {{ rounded_ratio('stacked.numerator', 'stacked.denominator', per=10000) }}
     end as value,
     catalogue.unit,
     catalogue.polarity,
