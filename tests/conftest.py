@@ -132,3 +132,14 @@ def first_drop_published(prefect_harness, nightly_flow, demo_landing, tmp_path_f
     shutil.copytree(demo_landing / first, root / "landing" / first)
     with _kept_unchanged(_refresh(nightly_flow, root / "landing", root)) as built:
         yield built
+
+
+FLOW_FIXTURES = {"published_demo", "first_drop_published", "prefect_harness"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs a flow-built warehouse runs the real flow (once per session): it
+    is an e2e test, so `-m "not e2e"` leaves out every flow run."""
+    for item in items:
+        if FLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
