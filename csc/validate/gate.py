@@ -121,6 +121,12 @@ class _Checkpoint:
         self.gx = gx
         self.context = gx.get_context(mode="file", project_root_dir=str(gx_root))
         self.context.variables.progress_bars = {"globally": False}
+        # The checkpoint goes first: once its datasource is replaced (below, when the
+        # warehouse folder has moved) GX can no longer delete it.
+        try:
+            self.context.checkpoints.delete(CHECKPOINT)
+        except Exception:  # noqa: BLE001 - absent on the first run
+            pass
         try:
             source = self.context.data_sources.get(DATASOURCE)
             if Path(str(source.base_directory)) != batches_dir:
@@ -131,10 +137,6 @@ class _Checkpoint:
                 DATASOURCE, base_directory=batches_dir)
         self.source = source
         self.definitions: list = []
-        try:
-            self.context.checkpoints.delete(CHECKPOINT)
-        except Exception:  # noqa: BLE001 - absent on the first run
-            pass
 
     def add(self, name: str, file_name: str, expectations: list) -> None:
         gx = self.gx

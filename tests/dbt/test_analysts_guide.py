@@ -1,7 +1,7 @@
 """docs/analysts.md stays true: every ```sql block runs without error against a demo
-warehouse published by the real nightly flow (read-only, as an analyst opens it), blocks
-marked `-- expect: rows` return rows, and every ```python block runs from a folder holding
-warehouse/csc.duckdb."""
+warehouse published by the real nightly flow (the session's `published_demo`, opened
+read-only as an analyst opens it), blocks marked `-- expect: rows` return rows, and every
+```python block runs from a folder holding warehouse/csc.duckdb."""
 
 from __future__ import annotations
 
@@ -32,16 +32,6 @@ SQL_BLOCKS = guide_blocks("sql")
 PYTHON_BLOCKS = guide_blocks("python")
 
 
-@pytest.fixture(scope="module")
-def published_demo(prefect_harness, nightly_flow, demo_landing, tmp_path_factory) -> Path:
-    """The demo drops through the real flow; the folder holding warehouse/csc.duckdb."""
-    root = tmp_path_factory.mktemp("analyst")
-    warehouse = root / "warehouse" / "csc.duckdb"
-    summary = nightly_flow.nightly_refresh(landing=str(demo_landing), warehouse=str(warehouse))
-    assert summary["validation"]["success"]
-    return root
-
-
 def published_tables(path: Path) -> set[str]:
     with duckdb.connect(str(path), read_only=True) as con:
         return {f"{s}.{t}" for s, t in con.execute(
@@ -60,7 +50,7 @@ def test_the_guide_has_the_common_questions():
 
 @pytest.mark.parametrize("block_id,sql", SQL_BLOCKS, ids=[b for b, _ in SQL_BLOCKS])
 def test_sql_block_runs_on_the_published_demo(published_demo, block_id, sql):
-    path = published_demo / "warehouse" / "csc.duckdb"
+    path = published_demo.published
     missing = set(TABLE.findall(sql)) - published_tables(path)
     if missing and missing <= PENDING_TABLES:
         pytest.skip(f"{block_id} needs {sorted(missing)} (arrives with the measures branch)")
@@ -74,6 +64,6 @@ def test_sql_block_runs_on_the_published_demo(published_demo, block_id, sql):
 @pytest.mark.parametrize("block_id,code", PYTHON_BLOCKS, ids=[b for b, _ in PYTHON_BLOCKS])
 def test_python_block_runs_from_the_warehouse_folder(published_demo, block_id, code,
                                                      monkeypatch, capsys):
-    monkeypatch.chdir(published_demo)
+    monkeypatch.chdir(published_demo.root)
     exec(compile(code, f"{GUIDE}:{block_id}", "exec"), {"__name__": "analysts_guide"})
     assert capsys.readouterr().out.strip(), f"{block_id} printed nothing"

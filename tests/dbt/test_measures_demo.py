@@ -1,4 +1,5 @@
-"""The calibrated demo (LA 808) through the real loader and `dbt build`: measure_values_as_reported
+"""The calibrated demo (LA 808) through the real nightly flow (load, link, `dbt build`, GX,
+publish: the session's `published_demo`, read-only): measure_values_as_reported
 and contact_outcomes_by_source_as_reported reproduce the published Appendix 2 and Table 1 (the
 project's transcription in seeds/published_*.csv) cell by cell, except the documented
 exceptions below. Skipped when the transcription is not in the tree (it comes with the
@@ -12,10 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from csc.build import run_dbt_build
 from csc.config import PROJECT_DIR
-from csc.linkage import link_caf_children
-from csc.load import load_new_drops
 
 APPENDIX2 = PROJECT_DIR / "seeds" / "published_appendix2.csv"
 TABLE1 = PROJECT_DIR / "seeds" / "published_table1.csv"
@@ -33,12 +31,9 @@ pytestmark = pytest.mark.skipif(not APPENDIX2.exists(), reason="no transcription
 
 
 @pytest.fixture(scope="module")
-def demo_warehouse(demo_landing, tmp_path_factory) -> duckdb.DuckDBPyConnection:
-    work_db = tmp_path_factory.mktemp("measures-demo") / "work.duckdb"
-    load_new_drops(demo_landing, work_db)
-    link_caf_children(work_db)  # closed_logged_with_active_caf needs the CAF-RAISE links
-    run_dbt_build(work_db)
-    con = duckdb.connect(str(work_db), read_only=True)
+def demo_warehouse(published_demo) -> duckdb.DuckDBPyConnection:
+    """The published file (closed_logged_with_active_caf needs the flow's CAF-RAISE links)."""
+    con = duckdb.connect(str(published_demo.published), read_only=True)
     yield con
     con.close()
 

@@ -1,5 +1,6 @@
 """The walking skeleton end to end: generated drops -> the real Prefect flow (real DuckDB,
-dbt, GX) -> the published file, queried as an analyst would."""
+dbt, GX) -> the published file, queried as an analyst would. The first refreshes are the
+session's shared ones (tests/conftest.py); what a test runs next runs on a private copy."""
 
 import hashlib
 import shutil
@@ -22,10 +23,11 @@ def _figures(path):
         ).fetchall()
 
 
-def test_refresh_publishes_and_is_idempotent(prefect_harness, nightly_flow, demo_landing,
-                                             tmp_path):
-    warehouse = tmp_path / "warehouse" / "csc.duckdb"
-    summary = nightly_flow.nightly_refresh(landing=str(demo_landing), warehouse=str(warehouse))
+def test_refresh_publishes_and_is_idempotent(prefect_harness, nightly_flow, published_demo,
+                                             demo_landing, tmp_path):
+    # The first refresh: every demo drop into an empty warehouse (the session's shared
+    # published_demo, read here read-only).
+    summary, warehouse = published_demo.summary, published_demo.published
     assert summary["validation"]["success"]
     assert len(summary["loaded"]["drops"]) == len(DEMO_PERIODS)
 
@@ -41,7 +43,9 @@ def test_refresh_publishes_and_is_idempotent(prefect_harness, nightly_flow, demo
     for period in DEMO_PERIODS:
         assert published[period.label] == period.contacts
 
-    # A second refresh over the same landing folder loads nothing and changes no figure.
+    # A second refresh over the same landing folder (on a private copy of the warehouse)
+    # loads nothing and changes no figure.
+    warehouse = published_demo.copy_to(tmp_path / "demo").published
     again = nightly_flow.nightly_refresh(landing=str(demo_landing), warehouse=str(warehouse))
     assert again["loaded"]["drops"] == []
     assert dict(_figures(warehouse)) == published
@@ -50,13 +54,11 @@ def test_refresh_publishes_and_is_idempotent(prefect_harness, nightly_flow, demo
             "select count(*) from meta.refresh_runs where status = 'succeeded'").fetchone()[0] == 2
 
 
-def test_failed_refresh_leaves_published_file_untouched(prefect_harness, demo_landing, tmp_path,
-                                                        capsys):
-    landing = tmp_path / "landing"
-    first = DEMO_PERIODS[0].extract_date.isoformat()
-    shutil.copytree(demo_landing / first, landing / first)
-    warehouse = tmp_path / "csc.duckdb"
-    assert csc_main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
+def test_failed_refresh_leaves_published_file_untouched(prefect_harness, first_drop_published,
+                                                        demo_landing, tmp_path, capsys):
+    # The first drop published by an earlier refresh (a private copy of the session's).
+    copy = first_drop_published.copy_to(tmp_path / "night")
+    landing, warehouse = copy.root / "landing", copy.published
     before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
 
     second = DEMO_PERIODS[1].extract_date.isoformat()

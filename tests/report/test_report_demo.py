@@ -1,52 +1,26 @@
-"""The report of the real demo: generated drops -> the nightly flow's steps (real DuckDB,
-dbt, GX) -> the published file -> `render_report` for the latest complete period. Opened in
-headless Chromium, and every number on the page and in the workbook compared with
-marts.measure_values_as_reported. On main today the demo publishes only the contacts
-measure, so the other measures keep their places with a note; the same checks hold as more
-marts land."""
+"""The report of the real demo: generated drops -> the real nightly flow (DuckDB, dbt, GX;
+the session's `published_demo`, read-only) -> the published file -> `render_report` for the
+latest complete period. Opened in headless Chromium, and every number on the page and in
+the workbook compared with marts.measure_values_as_reported. A measure the demo does not
+publish keeps its place with a note; the same checks hold as more marts land."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from report_browser import keep_screenshot, visit
 from report_checks import check_page, check_workbook, expected_figures
 
-from csc.build import run_dbt_build
-from csc.config import warehouse_paths
-from csc.load import load_new_drops
-from csc.publish import publish
 from csc.report import render_report
 from csc.report.periods import ReportingPeriod, report_columns
-from csc.runlog import finish_run, start_run
-from csc.validate import validate_build
 
 pytestmark = pytest.mark.e2e
 
 
-def publish_demo(landing: Path, warehouse: Path) -> None:
-    """The nightly flow's steps, called as the plain functions its tasks wrap (the flow
-    itself is tested in tests/e2e; this keeps the report's test off the Prefect server):
-    load, dbt build, the GX gate, the run log, the atomic publish."""
-    paths = warehouse_paths(warehouse)
-    run_id = start_run(paths.work)
-    loaded = load_new_drops(landing, paths.work)
-    run_dbt_build(paths.work)
-    validation = validate_build(paths.work, paths.gx_root)
-    assert validation.success, validation.failures
-    finish_run(paths.work, run_id, "succeeded", drops_loaded=loaded.drops_loaded,
-               rows_loaded=loaded.rows_read, validation_result=validation.summary())
-    publish(paths)
-
-
 @pytest.fixture(scope="module")
-def demo_report(demo_landing, tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo-report")
-    warehouse = root / "warehouse" / "csc.duckdb"
-    publish_demo(demo_landing, warehouse)
-    files = render_report(warehouse, None, "808", root / "reports")
-    return warehouse, files
+def demo_report(published_demo, tmp_path_factory):
+    files = render_report(published_demo.published, None, "808",
+                          tmp_path_factory.mktemp("demo-report"))
+    return published_demo.published, files
 
 
 def test_demo_report_numbers_equal_the_published_marts(demo_report):
