@@ -66,8 +66,9 @@ class Step:
         rate = (f" ({self.rows / self.seconds:,.0f} rows/s)"
                 if self.rows and self.seconds else "")
         extra = f"\n    {self.detail}" if self.detail else ""
-        return (f"{self.label}: {rows}{self.seconds:,.1f} s{rate}, peak memory "
-                f"{self.peak_mib:,.0f} MiB{extra}")
+        memory = (f", peak memory {self.peak_mib:,.0f} MiB" if self.peak_mib
+                  else " (in this process; memory not measured)")
+        return f"{self.label}: {rows}{self.seconds:,.1f} s{rate}{memory}{extra}"
 
 
 def measured(cmd: list[str], log: Path) -> tuple[float, float, str]:
