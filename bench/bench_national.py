@@ -122,8 +122,9 @@ def make_increment(last: Path, new: Path, every: int = 200) -> tuple[int, int]:
                                else "{col.name}" end as "{col.name}")
                       from {read})
                 to '{dst}' (header true, delimiter ',')""")
-            rows += con.execute(f"select count(*) from {read}").fetchone()[0]
-            changed += con.execute(f"select count(*) from {read} where {pick}").fetchone()[0]
+            counted = con.execute(
+                f"select count(*), count(*) filter (where {pick}) from {read}").fetchone()
+            rows, changed = rows + counted[0], changed + counted[1]
     return rows, changed
 
 

@@ -16,3 +16,12 @@
         else 'worse'
     end
 {%- endmacro %}
+
+{#- numerator / base per 100 or per 10,000 (by `scale`, a column holding 100 or 10000),
+    rounded half up to one decimal by rounded_ratio. -#}
+{% macro comparison_ratio(numerator, base, scale) -%}
+    case when {{ scale }} = 100
+        then {{ rounded_ratio(numerator, base) }}
+        else {{ rounded_ratio(numerator, base, per=10000) }}
+    end
+{%- endmacro %}

@@ -57,19 +57,12 @@ la_figures as (
         and population.year = {{ financial_year('headline.window_start') }}
 ),
 
-comparable as (
-    select
-        la_figures.*,
-        {{ rounded_ratio('numerator', 'comparison_base', per=10000) }} as per_10k,
-        {{ rounded_ratio('numerator', 'comparison_base') }} as per_100
-    from la_figures
-),
-
 la_values as (
     select
-        comparable.*,
-        case when comparison_scale = 100 then per_100 else per_10k end as comparison_value
-    from comparable
+        la_figures.*,
+        {{ comparison_ratio('numerator', 'comparison_base', 'comparison_scale') }}
+            as comparison_value
+    from la_figures
 ),
 
 pooled_by_region as (
@@ -120,15 +113,11 @@ compared as (
     select
         la_values.*,
         pooled_by_region.region_la_count,
-        case when la_values.comparison_scale = 100
-            then {{ rounded_ratio('pooled_by_region.region_numerator', 'pooled_by_region.region_base') }}
-            else {{ rounded_ratio('pooled_by_region.region_numerator', 'pooled_by_region.region_base', per=10000) }}
-        end as region_value,
+        {{ comparison_ratio('pooled_by_region.region_numerator', 'pooled_by_region.region_base',
+                            'la_values.comparison_scale') }} as region_value,
         pooled_england.england_la_count,
-        case when la_values.comparison_scale = 100
-            then {{ rounded_ratio('pooled_england.england_numerator', 'pooled_england.england_base') }}
-            else {{ rounded_ratio('pooled_england.england_numerator', 'pooled_england.england_base', per=10000) }}
-        end as england_value,
+        {{ comparison_ratio('pooled_england.england_numerator', 'pooled_england.england_base',
+                            'la_values.comparison_scale') }} as england_value,
         ranked.england_rank,
         1 + {{ integer_divide('4 * (ranked.england_rank - 1)', 'ranked.ranked_las') }}
             as england_quartile
