@@ -341,27 +341,45 @@ def read_decisions(path: Path | None) -> pd.DataFrame:
     return decisions[DECISION_COLUMNS]
 
 
-def _current(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
-    return con.execute(sql).df()
+def linkage_batch_records() -> int:
+    """Most records (RAISE persons plus CAF children) linked in one Splink job:
+    CSC_LINKAGE_BATCH_RECORDS, default 1,500,000 (about 3 GB resident)."""
+    return int(os.environ.get("CSC_LINKAGE_BATCH_RECORDS", "1500000"))
 
 
-def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
-                      decisions_file: Path | None = None,
-                      truth_file: Path | None = None) -> LinkageResult:
-    """Link the latest extract's CAF children to RAISE persons; write linkage.* tables."""
-    config = config or LinkageConfig()
-    started = time.monotonic()
-    nicknames = load_nicknames()
-    decisions = read_decisions(decisions_file)
-    with duckdb.connect(str(work_db)) as con:
-        ensure_linkage_tables(con)
-        persons = _current(con, """
-            select la_code, person_id as record_id, forename, surname, date_of_birth, postcode
-            from raw.persons where _valid_to is null""")
-        children = _current(con, """
-            select la_code, caf_child_id as record_id, forename, surname, date_of_birth,
-                   postcode, raise_person_id
-            from raw.caf_children where _valid_to is null""")
+def la_batches(sizes: dict[str, int], limit: int) -> list[list[str]]:
+    """LAs grouped into batches of at most `limit` records, largest LA first; an LA larger
+    than the limit is a batch of its own (a child only ever links within its LA, so an LA
+    is never split)."""
+    batches: list[list[str]] = []
+    totals: list[int] = []
+    for la in sorted(sizes, key=lambda la: (-sizes[la], la)):
+        for i, total in enumerate(totals):
+            if total + sizes[la] <= limit:
+                batches[i].append(la)
+                totals[i] += sizes[la]
+                break
+        else:
+            batches.append([la])
+            totals.append(sizes[la])
+    return [sorted(batch) for batch in batches]
+
+
+def _link_batch(con: duckdb.DuckDBPyConnection, las: list[str], nicknames: dict[str, str],
+                decisions: pd.DataFrame, config: LinkageConfig
+                ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Links and clerical-review pairs of the CAF children of `las`: (links, review,
+    children)."""
+    persons = con.execute("""
+        select la_code, person_id as record_id, forename, surname, date_of_birth, postcode
+        from raw.persons where _valid_to is null and list_contains(?, la_code)""",
+                          [las]).df()
+    children = con.execute("""
+        select la_code, caf_child_id as record_id, forename, surname, date_of_birth,
+               postcode, raise_person_id
+        from raw.caf_children where _valid_to is null and list_contains(?, la_code)""",
+                           [las]).df()
+    decisions = decisions[decisions["la_code"].isin(las)]
 
     known = set(zip(persons["la_code"], persons["record_id"], strict=True))
     has_id = [(la, pid) in known for la, pid in
@@ -392,14 +410,57 @@ def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
         scored = scored[keep]
     best = (scored.sort_values("match_probability", ascending=False)
             .drop_duplicates(["la_code", "caf_child_id"]))
-    linked = best[best["match_probability"] >= config.match_threshold]
-    links.append(linked.assign(link_method="probabilistic"))
+    links.append(best[best["match_probability"] >= config.match_threshold]
+                 .assign(link_method="probabilistic"))
     review = best[best["match_probability"] < config.match_threshold]
-    all_links = pd.concat([frame for frame in links if not frame.empty] or [links[0]],
-                          ignore_index=True)
+    return pd.concat([f for f in links if not f.empty] or [links[0]], ignore_index=True), \
+        review, len(children)
+
+
+def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
+                      decisions_file: Path | None = None,
+                      truth_file: Path | None = None,
+                      batch_records: int | None = None) -> LinkageResult:
+    """Link the latest extract's CAF children to RAISE persons; write linkage.* tables.
+
+    LAs are linked in batches of at most `batch_records` records (default
+    `linkage_batch_records()`), each batch its own Splink model trained on its LAs, so
+    memory follows the batch, not the nation. One LA, or twenty small ones, is one batch.
+    """
+    config = config or LinkageConfig()
+    started = time.monotonic()
+    nicknames = load_nicknames()
+    decisions = read_decisions(decisions_file)
+    links: list[pd.DataFrame] = []
+    reviews: list[pd.DataFrame] = []
+    children = 0
+    with duckdb.connect(str(work_db)) as con:
+        ensure_linkage_tables(con)
+        limit_memory(con)
+        sizes = dict(con.execute("""
+            select la_code, count(*) from (
+                select la_code from raw.persons where _valid_to is null
+                union all
+                select la_code from raw.caf_children where _valid_to is null)
+            group by la_code""").fetchall())
+        batches = la_batches(sizes, batch_records or linkage_batch_records())
+        for number, las in enumerate(batches, 1):
+            batch_links, batch_review, batch_children = _link_batch(
+                con, las, nicknames, decisions, config)
+            links.append(batch_links)
+            reviews.append(batch_review)
+            children += batch_children
+            log.info("linkage batch %d of %d: %d LA(s), %d records, %d CAF children, "
+                     "%d links", number, len(batches), len(las),
+                     sum(sizes[la] for la in las), batch_children, len(batch_links))
+    columns = ["la_code", "caf_child_id", "person_id", "match_probability"]
+    all_links = pd.concat(links, ignore_index=True) if links else \
+        pd.DataFrame(columns=[*columns, "link_method"])
+    review = pd.concat(reviews, ignore_index=True) if reviews else \
+        pd.DataFrame(columns=columns)
 
     result = LinkageResult(
-        caf_children=len(children),
+        caf_children=children,
         links_by_method={m: int((all_links["link_method"] == m).sum())
                          for m in ("raise_id", "clerical", "probabilistic")},
         review_pairs=len(review),

@@ -12,6 +12,7 @@ import pytest
 from csc.linkage import (
     LinkageConfig,
     export_clerical_review,
+    la_batches,
     link_caf_children,
     prior_match_probability,
 )
@@ -120,3 +121,46 @@ def test_the_prior_counts_pairs_within_an_la_only():
     children = pd.DataFrame(people("801", ["amy", "zed"]) + people("802", ["cal", "zoe"]))
     assert prior_match_probability(persons, children, recall=1.0) == 2 / 8
     assert prior_match_probability(persons, children, recall=0.5) == 0.5
+
+
+def test_las_are_batched_whole_largest_first_within_the_limit():
+    sizes = {"801": 50, "802": 700, "803": 300, "804": 1200, "805": 40}
+    batches = la_batches(sizes, limit=1000)
+    assert batches == [["804"], ["802", "803"], ["801", "805"]]
+    assert la_batches(sizes, limit=10_000) == [["801", "802", "803", "804", "805"]]
+    assert la_batches({}, limit=10) == []
+
+
+def _two_la_landing(root: Path) -> tuple[Path, list[dict]]:
+    """One drop holding two LAs' messy populations: each written alone, then each file
+    of the second appended to the first's without its header."""
+    first = write_messy_drop(root / "a", la_code="808", seed=1)
+    second = write_messy_drop(root / "b", la_code="805", seed=2)
+    for path in (root / "b").rglob("*.csv"):
+        target = root / "a" / path.relative_to(root / "b")
+        rows = path.read_bytes().split(b"\r\n", 1)[1]
+        with target.open("ab") as fh:
+            fh.write(rows)
+    return root / "a", first + second
+
+
+def test_batched_linkage_links_each_la_within_itself(tmp_path):
+    """Two LAs linked in two batches (one Splink model each) meet the quality targets
+    together, and every link joins a child and a person of the same LA."""
+    landing, truth = _two_la_landing(tmp_path)
+    work = tmp_path / "work.duckdb"
+    load_new_drops(landing, work)
+    result = link_caf_children(work, truth_file=write_truth(tmp_path / "truth.csv", truth),
+                               batch_records=2_500)
+    assert result.caf_children == 1200
+    assert result.precision >= 0.98 and result.recall >= 0.95, result
+    with duckdb.connect(str(work), read_only=True) as con:
+        per_la = dict(con.execute("""
+            select l.la_code, count(*) from linkage.caf_person_links l
+            join raw.persons p on p._valid_to is null and p.la_code = l.la_code
+                 and p.person_id = l.person_id
+            join raw.caf_children c on c._valid_to is null and c.la_code = l.la_code
+                 and c.caf_child_id = l.caf_child_id
+            group by l.la_code""").fetchall())
+        links = con.execute("select count(*) from linkage.caf_person_links").fetchone()[0]
+    assert set(per_la) == {"805", "808"} and sum(per_la.values()) == links
