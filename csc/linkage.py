@@ -16,13 +16,17 @@ children. Each refresh links the CAF children of the latest extract to RAISE per
 Results (in the work database, read by dbt as sources):
     linkage.caf_person_links   la_code, caf_child_id, person_id, match_probability, link_method
     linkage.clerical_review    borderline pairs for a human to confirm
-    meta.linkage_runs          one row per run: links by method, and precision / recall where
-                               a ground-truth mapping is supplied (generated data)
+    linkage.la_inputs          per LA: its batch and input fingerprint at the last run
+    meta.linkage_runs          one row per run: links by method, batches relinked, and
+                               precision / recall where a ground-truth mapping is
+                               supplied (generated data)
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import inspect
 import logging
 import os
 import time
@@ -61,6 +65,8 @@ class LinkageResult:
     caf_children: int = 0
     links_by_method: dict[str, int] = field(default_factory=dict)
     review_pairs: int = 0
+    batches: int = 0
+    batches_linked: int = 0
     precision: float | None = None
     recall: float | None = None
     seconds: float = 0.0
@@ -81,10 +87,15 @@ DDL = [
         caf_forename varchar, caf_surname varchar, caf_date_of_birth varchar,
         caf_postcode varchar, raise_forename varchar, raise_surname varchar,
         raise_date_of_birth varchar, raise_postcode varchar)""",
+    """create table if not exists linkage.la_inputs (
+        la_code varchar, batch varchar, fingerprint varchar)""",
     """create table if not exists meta.linkage_runs (
         linked_at timestamp, caf_children bigint, links_raise_id bigint,
         links_clerical bigint, links_probabilistic bigint, review_pairs bigint,
         match_threshold double, precision double, recall double, seconds double)""",
+    # Added with LA batches; a warehouse made before them gets the columns here.
+    "alter table meta.linkage_runs add column if not exists batches bigint",
+    "alter table meta.linkage_runs add column if not exists batches_linked bigint",
 ]
 
 
@@ -417,6 +428,52 @@ def _link_batch(con: duckdb.DuckDBPyConnection, las: list[str], nicknames: dict[
         review, len(children)
 
 
+MODEL_PARTS = ("standardise", "_settings", "prior_match_probability", "trained_linker",
+               "probabilistic_links", "_link_batch")
+
+
+def model_signature(config: LinkageConfig) -> str:
+    """What a batch's links depend on besides its records: the model's code, the nickname
+    table and the configuration. A change to any of them relinks every batch."""
+    digest = hashlib.sha256(repr(config).encode())
+    digest.update(NICKNAMES_FILE.read_bytes())
+    for name in MODEL_PARTS:
+        digest.update(inspect.getsource(globals()[name]).encode())
+    return digest.hexdigest()[:16]
+
+
+def la_inputs(con: duckdb.DuckDBPyConnection, decisions: pd.DataFrame,
+              signature: str) -> dict[str, tuple[int, int, str]]:
+    """Per LA: (records, CAF children, fingerprint). The fingerprint is order-free (count,
+    xor and sum of row hashes) over the fields linkage reads of the current persons and
+    CAF children, plus the LA's clerical decisions and the model signature: equal
+    fingerprints mean the LA would link exactly as before."""
+    rows = con.execute("""
+        with persons as (
+            select la_code, hash(person_id, forename, surname, date_of_birth, postcode) as h
+            from raw.persons where _valid_to is null),
+        children as (
+            select la_code, hash(caf_child_id, forename, surname, date_of_birth, postcode,
+                                 raise_person_id) as h
+            from raw.caf_children where _valid_to is null),
+        per_la as (
+            select la_code, 'p' as side, count(*) as n, bit_xor(h) as x,
+                   sum(h::hugeint) as s from persons group by la_code
+            union all
+            select la_code, 'c', count(*), bit_xor(h), sum(h::hugeint)
+            from children group by la_code)
+        select la_code,
+               sum(n)::bigint,
+               coalesce(sum(n) filter (where side = 'c'), 0)::bigint,
+               string_agg(side || n || ':' || x || ':' || s, '|' order by side)
+        from per_la group by la_code""").fetchall()
+    decided = {la: hashlib.sha256(frame.sort_values(DECISION_COLUMNS).to_csv(
+        index=False).encode()).hexdigest()[:16]
+               for la, frame in decisions.groupby("la_code")}
+    return {la: (int(n), int(c), f"{fp}|{decided.get(la, '')}|{signature}")
+            for la, n, c, fp in rows}
+
+
 def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
                       decisions_file: Path | None = None,
                       truth_file: Path | None = None,
@@ -426,6 +483,9 @@ def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
     LAs are linked in batches of at most `batch_records` records (default
     `linkage_batch_records()`), each batch its own Splink model trained on its LAs, so
     memory follows the batch, not the nation. One LA, or twenty small ones, is one batch.
+    A batch whose LAs are the same as at the last run, each with the same fingerprint
+    (`la_inputs`), keeps its links: a nightly drop that changes no name, date of birth,
+    postcode or RAISE id relinks nothing, and gives what a full relink would.
     """
     config = config or LinkageConfig()
     started = time.monotonic()
@@ -433,37 +493,54 @@ def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
     decisions = read_decisions(decisions_file)
     links: list[pd.DataFrame] = []
     reviews: list[pd.DataFrame] = []
-    children = 0
     with duckdb.connect(str(work_db)) as con:
         ensure_linkage_tables(con)
         limit_memory(con)
-        sizes = dict(con.execute("""
-            select la_code, count(*) from (
-                select la_code from raw.persons where _valid_to is null
-                union all
-                select la_code from raw.caf_children where _valid_to is null)
-            group by la_code""").fetchall())
-        batches = la_batches(sizes, batch_records or linkage_batch_records())
+        inputs = la_inputs(con, decisions, model_signature(config))
+        before = {la: (batch, fp) for la, batch, fp in
+                  con.execute("select la_code, batch, fingerprint from linkage.la_inputs")
+                  .fetchall()}
+        batches = la_batches({la: n for la, (n, _, _) in inputs.items()},
+                             batch_records or linkage_batch_records())
+        batch_of = {la: ",".join(las) for las in batches for la in las}
+        relinked: list[str] = []
         for number, las in enumerate(batches, 1):
+            if all(before.get(la) == (batch_of[la], inputs[la][2]) for la in las):
+                continue
             batch_links, batch_review, batch_children = _link_batch(
                 con, las, nicknames, decisions, config)
             links.append(batch_links)
             reviews.append(batch_review)
-            children += batch_children
+            relinked += las
             log.info("linkage batch %d of %d: %d LA(s), %d records, %d CAF children, "
                      "%d links", number, len(batches), len(las),
-                     sum(sizes[la] for la in las), batch_children, len(batch_links))
+                     sum(inputs[la][0] for la in las), batch_children, len(batch_links))
+        # Links kept from the last run: LAs of unchanged batches.
+        kept = [la for la in inputs if la not in relinked]
+        links.append(con.execute("""
+            select la_code, caf_child_id, person_id, match_probability, link_method
+            from linkage.caf_person_links where list_contains(?, la_code)""", [kept]).df())
+        reviews.append(con.execute("""
+            select la_code, caf_child_id, person_id, match_probability
+            from linkage.clerical_review where list_contains(?, la_code)""", [kept]).df())
     columns = ["la_code", "caf_child_id", "person_id", "match_probability"]
-    all_links = pd.concat(links, ignore_index=True) if links else \
-        pd.DataFrame(columns=[*columns, "link_method"])
-    review = pd.concat(reviews, ignore_index=True) if reviews else \
-        pd.DataFrame(columns=columns)
+    all_links = pd.concat([f for f in links if not f.empty] or
+                          [pd.DataFrame(columns=[*columns, "link_method"])],
+                          ignore_index=True)
+    review = pd.concat([f for f in reviews if not f.empty] or
+                       [pd.DataFrame(columns=columns)], ignore_index=True)
+    children = sum(c for _, c, _ in inputs.values())
+    inputs_frame = pd.DataFrame(
+        [(la, batch_of[la], fp) for la, (_, _, fp) in inputs.items()],
+        columns=["la_code", "batch", "fingerprint"])
 
     result = LinkageResult(
         caf_children=children,
         links_by_method={m: int((all_links["link_method"] == m).sum())
                          for m in ("raise_id", "clerical", "probabilistic")},
         review_pairs=len(review),
+        batches=len(batches),
+        batches_linked=len({batch_of[la] for la in relinked}),
     )
     if truth_file is not None:
         result.precision, result.recall = linkage_quality(all_links, pd.read_csv(
@@ -490,15 +567,23 @@ def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
             join raw.persons p on p._valid_to is null and p.la_code = r.la_code
                  and p.person_id = r.person_id
             order by r.match_probability desc""")
+        con.execute("delete from linkage.la_inputs")
+        con.register("inputs_frame", inputs_frame)
+        con.execute("insert into linkage.la_inputs select * from inputs_frame")
         con.execute(
-            "insert into meta.linkage_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            """insert into meta.linkage_runs (linked_at, caf_children, links_raise_id,
+                   links_clerical, links_probabilistic, review_pairs, match_threshold,
+                   precision, recall, seconds, batches, batches_linked)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [datetime.now(), result.caf_children, result.links_by_method["raise_id"],
              result.links_by_method["clerical"], result.links_by_method["probabilistic"],
              result.review_pairs, config.match_threshold, result.precision, result.recall,
-             result.seconds])
+             result.seconds, result.batches, result.batches_linked])
         con.execute("commit")
-    log.info("linked %d of %d CAF children (%s); %d pairs for clerical review",
-             result.links, result.caf_children, result.links_by_method, result.review_pairs)
+    log.info("linked %d of %d CAF children (%s); %d pairs for clerical review; "
+             "%d of %d batches relinked, the rest unchanged since the last run",
+             result.links, result.caf_children, result.links_by_method, result.review_pairs,
+             result.batches_linked, result.batches)
     return result
 
 

@@ -213,6 +213,7 @@ def link_caf(work_db: str, warehouse_dir: str, new_drops: bool) -> dict:
     fault_point("link")
     return {"ran": True, "caf_children": result.caf_children, "links": result.links,
             "by_method": result.links_by_method, "review_pairs": review,
+            "batches": result.batches, "batches_relinked": result.batches_linked,
             "precision": result.precision, "recall": result.recall, "attempts": attempt}
 
 

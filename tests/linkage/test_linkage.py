@@ -164,3 +164,43 @@ def test_batched_linkage_links_each_la_within_itself(tmp_path):
             group by l.la_code""").fetchall())
         links = con.execute("select count(*) from linkage.caf_person_links").fetchone()[0]
     assert set(per_la) == {"805", "808"} and sum(per_la.values()) == links
+
+
+def _table(work: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(work), read_only=True) as con:
+        return sorted(con.execute(sql).fetchall())
+
+
+def test_a_rerun_relinks_only_the_batches_whose_inputs_changed(tmp_path):
+    """Nothing changed: nothing relinked and the links stay. One LA's child renamed: that
+    LA's batch alone is relinked, and the result equals a full relink of both LAs."""
+    landing, _ = _two_la_landing(tmp_path)
+    work = tmp_path / "work.duckdb"
+    load_new_drops(landing, work)
+    links_sql = "select * from linkage.caf_person_links"
+    first = link_caf_children(work, batch_records=2_500)
+    assert (first.batches, first.batches_linked) == (2, 2)
+    links = _table(work, links_sql)
+
+    again = link_caf_children(work, batch_records=2_500)
+    assert (again.batches, again.batches_linked) == (2, 0)
+    assert _table(work, "select batches, batches_linked from meta.linkage_runs") == [
+        (2, 0), (2, 2)]
+    assert _table(work, links_sql) == links
+
+    linked_805 = next(row for row in links if row[0] == "805" and row[4] == "probabilistic")
+    with duckdb.connect(str(work)) as con:
+        con.execute("""update raw.caf_children set forename = 'Xanthe', surname = 'Quill'
+                       where _valid_to is null and la_code = '805' and caf_child_id = ?""",
+                    [linked_805[1]])
+    changed = link_caf_children(work, batch_records=2_500)
+    assert changed.batches_linked == 1
+    incremental = _table(work, links_sql)
+    assert linked_805 not in incremental
+    assert [r for r in incremental if r[0] == "808"] == [r for r in links if r[0] == "808"]
+
+    with duckdb.connect(str(work)) as con:
+        con.execute("delete from linkage.la_inputs")  # forget the last run: relink all
+    full = link_caf_children(work, batch_records=2_500)
+    assert full.batches_linked == 2
+    assert _table(work, links_sql) == incremental
