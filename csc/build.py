@@ -4,11 +4,17 @@
 progress with it) and holds the `build` fault point of the failure tests: with
 `CSC_FAULT_KILL_AT=build` the process kills itself after `CSC_FAULT_BUILD_NODES` (default 5)
 nodes have finished, i.e. with the work database half rebuilt.
+
+After a whole build succeeds, `meta.build_state` holds the digest of its inputs
+(`build_inputs`); it is cleared when a build starts. A refresh whose inputs digest equals
+it (no new drop, no new linkage, no change to the dbt project) skips the build: the marts
+there are exactly what it would make.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +27,14 @@ from csc.linkage import ensure_linkage_tables
 from csc.runlog import fault_point, fault_requested
 
 FAULT_BUILD_NODES_ENV = "CSC_FAULT_BUILD_NODES"
+# What dbt reads from the project: a change to any of these files rebuilds.
+PROJECT_INPUTS = ("models", "macros", "seeds", "tests/dbt", "dbt_project.yml",
+                  "profiles/profiles.yml")
+PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
+BUILD_STATE_DDL = [
+    "create schema if not exists meta",
+    "create table if not exists meta.build_state (inputs varchar, built_at timestamp)",
+]
 
 
 class BuildFailed(Exception):
@@ -87,6 +101,61 @@ def _node_finished_callback(on_node: Callable[[int, str], None] | None) -> Calla
     return callback
 
 
+def build_inputs(work_db: Path) -> str:
+    """A digest of everything a `dbt build` of `work_db` reads: the project's files (models,
+    macros, seeds, dbt tests, dbt_project.yml, the profile), the dbt version, the
+    pseudonym key, the drops loaded (extract date and load id) and the last linkage run.
+    History only changes by loading a drop and the links only by a linkage run, so equal
+    digests mean a build would make exactly the marts already there."""
+    from dbt.version import __version__ as dbt_version
+
+    digest = hashlib.sha256(f"dbt {dbt_version}\n".encode())
+    digest.update(os.environ.get("CSC_PSEUDONYM_KEY", "").encode())
+    root = dbt_project_dir()
+    for entry in PROJECT_INPUTS:
+        path = root / entry
+        files = sorted(f for f in path.rglob("*") if f.suffix in PROJECT_SUFFIXES) \
+            if path.is_dir() else [path]
+        for file in files:
+            digest.update(f"\n{file.relative_to(root)}\n".encode())
+            digest.update(file.read_bytes())
+    with duckdb.connect(str(work_db)) as con:
+        ensure_linkage_tables(con)
+        loaded = con.execute("""select count(*) from duckdb_tables()
+                                where schema_name = 'meta' and table_name = 'loaded_drops'"""
+                             ).fetchone()[0]
+        drops = con.execute(
+            "select extract_date, load_id from meta.loaded_drops order by extract_date"
+        ).fetchall() if loaded else []
+        linked = con.execute("select max(linked_at) from meta.linkage_runs").fetchone()[0]
+    digest.update(repr((drops, linked)).encode())
+    return digest.hexdigest()
+
+
+def last_build_inputs(work_db: Path) -> str | None:
+    """The inputs digest of the last build that finished, or None when the marts may not
+    be whole (no build yet, or one started since and did not finish)."""
+    with duckdb.connect(str(work_db)) as con:
+        for statement in BUILD_STATE_DDL:
+            con.execute(statement)
+        row = con.execute("select inputs from meta.build_state").fetchone()
+    return row[0] if row else None
+
+
+def build_is_current(work_db: Path) -> bool:
+    """True when the last whole build finished on exactly the inputs there are now."""
+    return last_build_inputs(work_db) == build_inputs(work_db)
+
+
+def _set_build_state(work_db: Path, inputs: str | None) -> None:
+    with duckdb.connect(str(work_db)) as con:
+        for statement in BUILD_STATE_DDL:
+            con.execute(statement)
+        con.execute("delete from meta.build_state")
+        if inputs is not None:
+            con.execute("insert into meta.build_state values (?, current_timestamp)", [inputs])
+
+
 def run_dbt_build(work_db: Path, extra_args: list[str] | None = None,
                   on_node: Callable[[int, str], None] | None = None) -> BuildResult:
     """`dbt build` the whole project into `work_db`. Raises BuildFailed on any error.
@@ -95,6 +164,8 @@ def run_dbt_build(work_db: Path, extra_args: list[str] | None = None,
     # exist even when no linkage has run yet on this work database.
     with duckdb.connect(str(work_db)) as con:
         ensure_linkage_tables(con)
+    inputs = build_inputs(work_db)
+    _set_build_state(work_db, None)  # from here until success the marts may be half built
     outcome = dbt_invoke(["build", *(extra_args or [])], work_db,
                          callbacks=[_node_finished_callback(on_node)])
     if outcome.exception is not None:
@@ -108,4 +179,6 @@ def run_dbt_build(work_db: Path, extra_args: list[str] | None = None,
             failures.append(f"{r.node.unique_id}: {status}: {r.message}")
     if failures or not outcome.success:
         raise BuildFailed("dbt build failed:\n  " + "\n  ".join(failures or ["(see dbt log)"]))
+    if not extra_args:  # a whole build: its marts stand for these inputs
+        _set_build_state(work_db, inputs)
     return BuildResult(nodes=nodes)

@@ -115,7 +115,8 @@ def _print_summary(out, summary: dict, elapsed: float) -> None:
                          f"({', '.join(loaded['drops']) or 'none new'}); "
                          f"{loaded['rows']:,} rows read, "
                          f"{loaded['versions_added']:,} record versions added"),
-        ("dbt build", f"{summary['dbt_nodes']} nodes passed"),
+        ("dbt build", "skipped: nothing new since the last build"
+         if summary.get("build_skipped") else f"{summary['dbt_nodes']} nodes passed"),
         ("Validation", validation["summary"]),
         ("Published", f"{summary['warehouse']}: {published['measures']} measures, "
                       f"{published['measure_rows']:,} measure values, "
