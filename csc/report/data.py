@@ -75,6 +75,24 @@ class Restatement:
 
 
 @dataclass(frozen=True)
+class Benchmark:
+    """One row of marts.measure_benchmarks: the LA's figure beside its region and England."""
+
+    measure_id: str
+    comparison_unit: str
+    comparison_value: float | None
+    region_name: str | None
+    region_value: float | None
+    region_la_count: int | None
+    england_value: float | None
+    england_la_count: int | None
+    england_rank: int | None
+    england_quartile: int | None
+    compared_with_region: str | None
+    compared_with_england: str | None
+
+
+@dataclass(frozen=True)
 class RefreshRun:
     run_id: str
     finished_at: datetime | None
@@ -97,6 +115,7 @@ class ReportData:
     latest_extract: date | None
     notes: dict[str, str] = field(default_factory=dict)
     tables: set[str] = field(default_factory=set)
+    benchmarks: list[Benchmark] = field(default_factory=list)
 
     @property
     def figures_table(self) -> str:
@@ -192,6 +211,27 @@ def read_contact_outcomes(con: duckdb.DuckDBPyConnection, table: str, la_code: s
     return [(r[0], r[1], int(r[2])) for r in rows]
 
 
+def read_benchmarks(con: duckdb.DuckDBPyConnection, la_code: str, period: str,
+                    order: dict[str, int]) -> list[Benchmark]:
+    rows = con.execute(
+        """select measure_id, comparison_unit, comparison_value, region_name, region_value,
+                  region_la_count, england_value, england_la_count, england_rank,
+                  england_quartile, compared_with_region, compared_with_england
+           from marts.measure_benchmarks
+           where la_code = ? and reporting_period = ?""", [la_code, period]).fetchall()
+    return sorted((Benchmark(*r) for r in rows),
+                  key=lambda b: (order.get(b.measure_id, 10**6), b.measure_id))
+
+
+def _benchmark_note(benchmarks: list[Benchmark], la_code: str, period: str) -> str | None:
+    if not benchmarks:
+        return f"marts.measure_benchmarks has no rows for LA {la_code} in {period}."
+    if max((b.england_la_count or 0) for b in benchmarks) <= 1:
+        return (f"This warehouse holds one LA's data: the region and England figures would "
+                f"be LA {la_code}'s own. Load other LAs' extracts to compare.")
+    return None
+
+
 def read_latest_run(con: duckdb.DuckDBPyConnection) -> RefreshRun | None:
     row = con.execute(
         """select run_id, finished_at, validation_result, drops_loaded
@@ -263,6 +303,16 @@ def load_report_data(warehouse: Path, period: str | None, la_code: str,
         else:
             notes["restatements"] = ("Restatements need both marts.measure_values and "
                                      "marts.measure_values_as_reported.")
+        benchmarks: list[Benchmark] = []
+        if "marts.measure_benchmarks" in tables:
+            benchmarks = read_benchmarks(con, la_code, chosen.label,
+                                         {m.measure_id: m.display_order for m in catalogue})
+            note = _benchmark_note(benchmarks, la_code, chosen.label)
+            if note:
+                notes["benchmarks"] = note
+                benchmarks = []
+        else:
+            notes["benchmarks"] = "marts.measure_benchmarks is not in this warehouse."
         run = read_latest_run(con) if "meta.refresh_runs" in tables else None
         if run is None:
             notes["run"] = "No succeeded refresh is recorded in meta.refresh_runs."
@@ -273,4 +323,4 @@ def load_report_data(warehouse: Path, period: str | None, la_code: str,
         figures={(f.measure_id, f.reporting_period, f.breakdown_by, f.breakdown_value): f
                  for f in rows},
         contact_outcomes=outcomes, table1_source=table1, restatements=restatements, run=run,
-        latest_extract=latest_extract, notes=notes, tables=tables)
+        latest_extract=latest_extract, notes=notes, tables=tables, benchmarks=benchmarks)

@@ -112,7 +112,7 @@ def render_cabinet_html(data: ReportData, clinic_href: str,
         "sections": sections, "table1": build_table1(data),
         "table1_window": _table1_window(data), "table1_source": data.table1_source,
         "charts": trend_charts(data, tuple(s.key for s in sections)),
-        "restatements": data.restatements,
+        "restatements": data.restatements, "benchmarks": data.benchmarks,
         "titles": {m.measure_id: m.title for m in data.catalogue},
         "catalogue": data.catalogue, "clinic_href": clinic_href,
         "abbreviations": ABBREVIATIONS, "section_names": {

@@ -208,20 +208,37 @@ def _write_glossary(ws: Worksheet, f: _Formats, data: ReportData) -> None:
             ws.write_string(r, i, v, f.text)
 
 
-def _write_restatements(ws: Worksheet, f: _Formats, data: ReportData) -> None:
-    heads = ["Measure id", "Title", "Period", "Breakdown by", "Breakdown value",
-             "First reported: numerator", "First reported: denominator",
-             "First reported: value", "Now: numerator", "Now: denominator", "Now: value",
-             "First reported from extract"]
-    ws.write(0, 0, "Restatements: figures as first reported vs now, where they differ", f.title)
-    ws.write(1, 0, data.notes.get("restatements", "Percent values are stored as fractions."),
-             f.note)
+def _list_sheet(ws: Worksheet, f: _Formats, title: str, note: str, heads: list[str]) -> None:
+    """Title, note and headings of a sheet that lists one measure per row (measure id and
+    title in the first two columns)."""
+    ws.write(0, 0, title, f.title)
+    ws.write(1, 0, note, f.note)
     for i, h in enumerate(heads):
         ws.merge_range(2, i, 3, i, h, f.head_left)
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 50)
     ws.set_column(2, len(heads) - 1, 14)
     ws.freeze_panes(HEADER_ROWS, 1)
+
+
+def _write_value(ws: Worksheet, f: _Formats, r: int, c: int, value: float | None,
+                 unit: str) -> None:
+    """A figure's value: percentages as fractions in a 0.0% format, others as rates."""
+    if value is None:
+        ws.write_blank(r, c, None, f.blank)
+    elif unit == "percent":
+        ws.write_number(r, c, value / 100.0, f.pct)
+    else:
+        ws.write_number(r, c, value, f.rate)
+
+
+def _write_restatements(ws: Worksheet, f: _Formats, data: ReportData) -> None:
+    heads = ["Measure id", "Title", "Period", "Breakdown by", "Breakdown value",
+             "First reported: numerator", "First reported: denominator",
+             "First reported: value", "Now: numerator", "Now: denominator", "Now: value",
+             "First reported from extract"]
+    _list_sheet(ws, f, "Restatements: figures as first reported vs now, where they differ",
+                data.notes.get("restatements", "Percent values are stored as fractions."), heads)
     titles = {m.measure_id: m.title for m in data.catalogue}
     for r, rs in enumerate(data.restatements, start=HEADER_ROWS):
         ws.write_string(r, 0, rs.measure_id, f.text)
@@ -235,16 +252,37 @@ def _write_restatements(ws: Worksheet, f: _Formats, data: ReportData) -> None:
                     ws.write_blank(r, c + i, None, f.blank)
                 else:
                     ws.write_number(r, c + i, v, f.count)
-            if fig.value is None:
-                ws.write_blank(r, c + 2, None, f.blank)
-            elif fig.unit == "percent":
-                ws.write_number(r, c + 2, fig.value / 100.0, f.pct)
-            else:
-                ws.write_number(r, c + 2, fig.value, f.rate)
+            _write_value(ws, f, r, c + 2, fig.value, fig.unit)
         if rs.first.as_at:
             ws.write_datetime(r, 11, _as_datetime(rs.first.as_at), f.date)
         else:
             ws.write_blank(r, 11, None, f.blank)
+
+
+def _write_benchmarks(ws: Worksheet, f: _Formats, data: ReportData) -> None:
+    heads = ["Measure id", "Title", "Unit", "This LA", "Region figure", "England figure",
+             "Region",
+             "LAs in region figure", "LAs in England figure", "Rank in England", "Quartile",
+             "Against region", "Against England"]
+    _list_sheet(ws, f, f"Compared to benchmark groups, {data.period.label} "
+                       "(marts.measure_benchmarks; counts per 10,000 children)",
+                data.notes.get("benchmarks", "Percent values are stored as fractions."), heads)
+    titles = {m.measure_id: m.title for m in data.catalogue}
+    for r, b in enumerate(data.benchmarks, start=HEADER_ROWS):
+        ws.write_string(r, 0, b.measure_id, f.text)
+        ws.write_string(r, 1, titles.get(b.measure_id, ""), f.text)
+        ws.write_string(r, 2, UNITS.get(b.comparison_unit, b.comparison_unit), f.text)
+        for c, v in ((3, b.comparison_value), (4, b.region_value), (5, b.england_value)):
+            _write_value(ws, f, r, c, v, b.comparison_unit)
+        ws.write_string(r, 6, b.region_name or "", f.text)
+        for c, v in ((7, b.region_la_count), (8, b.england_la_count), (9, b.england_rank),
+                     (10, b.england_quartile)):
+            if v is None:
+                ws.write_blank(r, c, None, f.blank)
+            else:
+                ws.write_number(r, c, v, f.count)
+        ws.write_string(r, 11, b.compared_with_region or "", f.text)
+        ws.write_string(r, 12, b.compared_with_england or "", f.text)
 
 
 def _as_datetime(value: date) -> datetime:
@@ -272,5 +310,6 @@ def write_workbook(data: ReportData, path: Path) -> Path:
     _write_caf2(book.add_worksheet("CAF2 by agency"), f, data, columns)
     _write_glossary(book.add_worksheet("Glossary"), f, data)
     _write_restatements(book.add_worksheet("Restatements"), f, data)
+    _write_benchmarks(book.add_worksheet("Benchmarks"), f, data)
     book.close()
     return path

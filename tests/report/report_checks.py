@@ -18,7 +18,7 @@ from csc.report.layout import ARROWS
 SECTIONS = ("inputs", "processes", "outputs")
 INPUT_SHARES = ("contacts_closed_logged", "closed_logged_with_active_caf", "referrals_nfa")
 SHEETS = ["Inputs", "Processes", "Outputs", "Table 1", "CAF2 by agency", "Glossary",
-          "Restatements"]
+          "Restatements", "Benchmarks"]
 
 
 def expected_figures(warehouse, table: str, la: str, periods: list[str]) -> dict:

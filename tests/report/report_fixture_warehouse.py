@@ -203,6 +203,33 @@ def contacts_fact() -> list[dict]:
     return rows
 
 
+def benchmarks() -> pd.DataFrame:
+    """marts.measure_benchmarks for LA 808 in 2013-14 Q4 (as if 152 LAs were loaded): one
+    row per headline measure but the Cafcass rate, figures drawn at random. Percentages
+    compare as they are; counts as a rate per 10,000."""
+    rng = np.random.default_rng(14)
+    rows = []
+    for m in catalogue().itertuples():
+        if m.measure_id == "cafcass_care_applications_rate":
+            continue
+        unit = "percent" if m.unit == "percent" else "rate_per_10k"
+        la, region, england = (round(float(v), 1) for v in rng.uniform(5, 95, 3))
+        ranked = m.polarity != "neutral"
+        rank = int(rng.integers(1, 153)) if ranked else None
+        rows.append({
+            "la_code": LA, "measure_id": m.measure_id, "reporting_period": "2013-14 Q4",
+            "comparison_unit": unit, "comparison_value": la, "region_name": "North East",
+            "region_value": region, "region_la_count": 12, "england_value": england,
+            "england_la_count": 152, "england_rank": rank,
+            "england_quartile": 1 + 4 * (rank - 1) // 152 if ranked else None,
+            "compared_with_region": ("better" if (la > region) == (m.polarity == "up")
+                                     else "worse") if ranked else None,
+            "compared_with_england": ("better" if (la > england) == (m.polarity == "up")
+                                      else "worse") if ranked else None,
+        })
+    return pd.DataFrame(rows)
+
+
 def build_fixture_warehouse(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     as_reported = pd.DataFrame(figure_rows())
@@ -231,6 +258,7 @@ def build_fixture_warehouse(path: Path) -> Path:
                             ("marts.contact_outcomes_by_source_as_reported", table1_first),
                             ("marts.measure_records", records),
                             ("marts.fct_contacts", fact),
+                            ("marts.measure_benchmarks", benchmarks()),
                             ("meta.refresh_runs", runs), ("meta.loaded_drops", drops)]:
             con.register("frame", frame)
             con.execute(f"create table {name} as select * from frame")

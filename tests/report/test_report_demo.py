@@ -31,6 +31,8 @@ def test_demo_report_numbers_equal_the_published_marts(demo_report):
     assert expected, "the demo publishes no figure for the report's periods"
     assert check_page(files.html, expected) >= len(expected)
     assert check_workbook(files.xlsx, expected) >= len(expected)
+    # One LA: no region or England to compare with, and the page says so.
+    assert "This warehouse holds one LA&#39;s data" in files.html.read_text(encoding="utf-8")
 
 
 def test_demo_report_in_headless_chromium(demo_report, tmp_path):

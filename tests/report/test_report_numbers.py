@@ -114,3 +114,32 @@ def test_restated_figures_are_a_choice(rendered, fixture_warehouse, tmp_path):
              if c.attrs["data-table1-referrer"] == "Police"
              and c.attrs["data-table1-outcome"] == "closed_logged"]
     assert parse_number(police[0].text) == parse_number(first[0].text) + 1
+
+
+def test_benchmarks_on_page_and_in_workbook_equal_the_mart(rendered, fixture_warehouse):
+    with duckdb.connect(str(fixture_warehouse), read_only=True) as con:
+        rows = con.execute(
+            """select measure_id, comparison_value, region_value, england_value,
+                      england_rank, compared_with_england
+               from marts.measure_benchmarks
+               where la_code = ? and reporting_period = '2013-14 Q4'""", [LA]).fetchall()
+    assert rows
+    expected = {r[0]: r for r in rows}
+    cells = page_cells(rendered.html, marker="data-benchmark")
+    shown = {(c.attrs["data-measure"], c.attrs["data-benchmark"]): parse_number(c.text)
+             for c in cells}
+    for measure_id, la, region, england, *_ in rows:
+        assert shown[(measure_id, "la")] == la
+        assert shown[(measure_id, "region")] == region
+        assert shown[(measure_id, "england")] == england
+    assert len(shown) == 3 * len(rows)
+
+    ws = openpyxl.load_workbook(rendered.xlsx)["Benchmarks"]
+    sheet = {r[0]: r for r in ws.iter_rows(min_row=5, values_only=True) if r[0]}
+    assert set(sheet) == set(expected)
+    for measure_id, row in sheet.items():
+        _, la, region, england, rank, against = expected[measure_id]
+        scale = 100.0 if row[2] == "percentage" else 1.0
+        assert (row[3] * scale, row[4] * scale, row[5] * scale) == pytest.approx(
+            (la, region, england))
+        assert (row[9], row[12] or None) == (rank, against)
