@@ -95,6 +95,7 @@ def link_as_the_nightly_flow_does(work_db: Path, truth: Path) -> dict:
     return {"caf_children": result.caf_children, "links": result.links,
             "by_method": result.links_by_method, "review_pairs": review,
             "precision": result.precision, "recall": result.recall,
+            "batches": result.batches, "batches_linked": result.batches_linked,
             "seconds": time.monotonic() - started,
             "cpu_seconds": _cpu_seconds() - cpu_started,
             "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
@@ -166,10 +167,12 @@ def _link_and_print(work_db: Path, truth: Path) -> None:
     with duckdb.connect(str(work_db), read_only=True) as con:
         persons, las = con.execute("select count(*), count(distinct la_code) from raw.persons "
                                    "where _valid_to is null").fetchone()
+    truth_args = ["--truth", str(truth)] if truth else []  # no truth: no precision, recall
     child = subprocess.run([sys.executable, str(BENCH), "--link-only", str(work_db),
-                            "--truth", str(truth)], check=True, capture_output=True, text=True)
+                            *truth_args], check=True, capture_output=True, text=True)
     r = json.loads(child.stdout.strip().splitlines()[-1])
-    print(f"LAs: {las}; RAISE persons: {persons}; CAF children: {r['caf_children']}")
+    print(f"LAs: {las}; RAISE persons: {persons}; CAF children: {r['caf_children']}; "
+          f"batches: {r['batches_linked']} linked of {r['batches']}")
     print(f"links: {r['links']} {r['by_method']}; clerical review pairs: {r['review_pairs']}")
     print(f"precision: {r['precision']}; recall: {r['recall']}")
     print(f"linkage seconds: {r['seconds']:.1f} wall, {r['cpu_seconds']:.1f} CPU; "
