@@ -35,6 +35,10 @@ class Break:
     names_la: bool = True
 
 
+# A percent rounded half up to one decimal, as the models round it (macro rounded_ratio).
+HALF_UP_PERCENT = "floor((2000.0 * numerator + denominator) / (2.0 * denominator)) / 10.0"
+
+
 def _headline(table: str, measure: str, period: str, sets: str) -> str:
     return (f"update {table} set {sets} where la_code = '{{la}}' and measure_id = '{measure}' "
             f"and reporting_period = '{period}' and breakdown_by is null")
@@ -59,6 +63,10 @@ BREAKS = [
           (_headline(MV, "referrals_nfa", "2013-14 Q4", "value = 21.5"),)),
     Break("value_not_the_rounded_ratio_as_reported", f"value_is_the_rounded_ratio[{AR}]",
           (_headline(AR, "referrals_nfa", "2013-14 Q4", "value = 21.5"),)),
+    # 1101 / 2000 = 55.05% exactly: half up is 55.1; round() of the double gives 55.0.
+    Break("value_rounded_half_down", f"value_is_the_rounded_ratio[{MV}]",
+          (_headline(MV, "referrals_nfa", "2013-14 Q4",
+                     "numerator = 1101, denominator = 2000, value = 55.0"),)),
     Break("rate_not_per_10000", f"value_is_the_rounded_ratio[{MV}]",
           (_headline(MV, "cafcass_care_applications_rate", "2013-14 Q2", "value = 0.3"),)),
     Break("count_value_not_its_numerator", f"value_is_the_rounded_ratio[{MV}]",
@@ -175,7 +183,7 @@ def _apply(con: duckdb.DuckDBPyConnection, la: str, b: Break) -> None:
     for table, values, valid_to in b.raw:
         insert_raw(con, table, {"la_code": la, **values}, valid_to)
     if b.recompute:
-        con.execute(f"""update {b.recompute} set value = round(100.0 * numerator / denominator, 1)
+        con.execute(f"""update {b.recompute} set value = {HALF_UP_PERCENT}
                         where la_code = '{la}' and unit = 'percent' and denominator > 0""")
 
 
@@ -201,6 +209,18 @@ def test_clean_copy_passes(work_copy: Path) -> None:
     assert result.failures == [] and result.warnings == []
     assert result.data_docs is not None and result.data_docs.exists()
     assert "passed" in result.summary()
+
+
+def test_a_ratio_exactly_halfway_passes_rounded_up(work_copy: Path) -> None:
+    """55.05% published as 55.1 (half up, as the models round) is no violation: the rule
+    once rounded the double and failed a national refresh on exactly this."""
+    with duckdb.connect(str(work_copy)) as con:
+        con.execute(_headline(MV, "referrals_nfa", "2013-14 Q4",
+                              "numerator = 1101, denominator = 2000, value = 55.1")
+                    .format(la=LAS[0]))
+    result = validate_build(work_copy, work_copy.parent, strict=True)
+    assert not any("value_is_the_rounded_ratio" in check
+                   for check in result.failed_checks()), result.failures
 
 
 @pytest.mark.parametrize("la,broken", _break_las().items(), ids=[b.id for b in BREAKS])
