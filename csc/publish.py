@@ -32,6 +32,7 @@ STORAGE_VERSION = "v1.0.0"
 
 # Shapes of direct identifiers no published text value may have (checked on every text
 # column of the new file before it is swapped in).
+# Every value either pattern matches is 5 to 13 characters long (the scan relies on it).
 IDENTIFIER_PATTERNS = {
     "UPN": r"^[A-Z][0-9]{11}[0-9A-Z]$",
     "full postcode": r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$",
@@ -107,9 +108,11 @@ def _identifier_problems(con: duckdb.DuckDBPyConnection, catalog: str,
         tests = [(column, label) for column in texts for label in IDENTIFIER_PATTERNS]
         if not tests:
             continue
+        # Only values of a UPN's or a postcode's length (5-13) go to the regex.
         found = con.execute(
             "select " + ", ".join(
-                f"""bool_or(regexp_full_match(upper(trim("{column}")), ?))"""
+                f"""bool_or(case when length(trim("{column}")) between 5 and 13
+                            then regexp_full_match(upper(trim("{column}")), ?) end)"""
                 for column, _ in tests) + f' from {catalog}.{schema}."{table}"',
             [IDENTIFIER_PATTERNS[label] for _, label in tests]).fetchone()
         problems += [f"{schema}.{table}.{column}: a value shaped like a {label}"
