@@ -120,7 +120,7 @@ def build_inputs(work_db: Path) -> str:
             digest.update(f"\n{file.relative_to(root)}\n".encode())
             digest.update(file.read_bytes())
     with duckdb.connect(str(work_db)) as con:
-        ensure_linkage_tables(con)
+        ensure_linkage_tables(con)  # dbt reads linkage.caf_person_links as a source
         loaded = con.execute("""select count(*) from duckdb_tables()
                                 where schema_name = 'meta' and table_name = 'loaded_drops'"""
                              ).fetchone()[0]
@@ -160,10 +160,8 @@ def run_dbt_build(work_db: Path, extra_args: list[str] | None = None,
                   on_node: Callable[[int, str], None] | None = None) -> BuildResult:
     """`dbt build` the whole project into `work_db`. Raises BuildFailed on any error.
     `on_node(count, unique_id)` is called as each node finishes."""
-    # dbt reads the CAF-RAISE links as a source: make sure the (possibly empty) tables
-    # exist even when no linkage has run yet on this work database.
-    with duckdb.connect(str(work_db)) as con:
-        ensure_linkage_tables(con)
+    # build_inputs also makes sure the linkage tables dbt reads as a source exist (empty
+    # when no linkage has run yet on this work database).
     inputs = build_inputs(work_db)
     _set_build_state(work_db, None)  # from here until success the marts may be half built
     outcome = dbt_invoke(["build", *(extra_args or [])], work_db,
