@@ -15,6 +15,13 @@ children. Each refresh links the CAF children of the latest extract to RAISE per
 
 Results (in the work database, read by dbt as sources):
     linkage.caf_person_links   la_code, caf_child_id, person_id, match_probability, link_method
+    linkage.caf_person_link_versions
+                               the same links with their history: valid_from (the latest
+                               extract date when a run first made the link; the first
+                               run's links hold from the start of history) and valid_to
+                               (the extract date of the run that dropped or changed it).
+                               dbt reads the links in force on each extract date, so a
+                               figure computed on an old extract keeps the links it had.
     linkage.clerical_review    borderline pairs for a human to confirm
     linkage.la_inputs          per LA: its batch and input fingerprint at the last run
     meta.linkage_runs          one row per run: links by method, batches relinked, and
@@ -77,12 +84,23 @@ class LinkageResult:
         return sum(self.links_by_method.values())
 
 
+# valid_from of the links the first linkage run makes: before any extract date.
+HISTORY_START = "1900-01-01"
 DDL = [
     "create schema if not exists linkage",
     "create schema if not exists meta",
     """create table if not exists linkage.caf_person_links (
         la_code varchar, caf_child_id varchar, person_id varchar,
         match_probability double, link_method varchar)""",
+    """create table if not exists linkage.caf_person_link_versions (
+        la_code varchar, caf_child_id varchar, person_id varchar,
+        match_probability double, link_method varchar, valid_from date, valid_to date)""",
+    # A work database linked before link versions were kept: its links hold from the start.
+    f"""insert into linkage.caf_person_link_versions
+        select la_code, caf_child_id, person_id, match_probability, link_method,
+               date '{HISTORY_START}', null
+        from linkage.caf_person_links
+        where not exists (select 1 from linkage.caf_person_link_versions)""",
     """create table if not exists linkage.clerical_review (
         la_code varchar, caf_child_id varchar, person_id varchar, match_probability double,
         caf_forename varchar, caf_surname varchar, caf_date_of_birth varchar,
@@ -564,6 +582,7 @@ def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
         con.execute("""insert into linkage.caf_person_links
                        select la_code, caf_child_id, person_id, match_probability, link_method
                        from links_frame""")
+        _version_links(con)
         con.execute("delete from linkage.clerical_review")
         con.register("review_frame", review)
         con.execute("""
@@ -595,6 +614,36 @@ def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
              result.links, result.caf_children, result.links_by_method, result.review_pairs,
              result.batches_linked, result.batches)
     return result
+
+
+def _version_links(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring linkage.caf_person_link_versions up to linkage.caf_person_links (just written,
+    in the caller's transaction): close the versions of links no longer made, on the latest
+    extract date loaded, and open versions for new links from that date (from the start of
+    history on the first run). A link changed and changed back on the same date leaves no
+    version that was never in force."""
+    first = con.execute("select count(*) = 0 from linkage.caf_person_link_versions"
+                        ).fetchone()[0]
+    latest = con.execute("select max(extract_date) from meta.loaded_drops").fetchone()[0] \
+        if con.execute("""select count(*) from duckdb_tables() where schema_name = 'meta'
+                          and table_name = 'loaded_drops'""").fetchone()[0] else None
+    since = HISTORY_START if first or latest is None else str(latest)
+    same = """v.la_code = l.la_code and v.caf_child_id = l.caf_child_id
+              and v.person_id = l.person_id and v.link_method = l.link_method"""
+    con.execute(f"""
+        update linkage.caf_person_link_versions as v set valid_to = cast(? as date)
+        where v.valid_to is null
+          and not exists (select 1 from linkage.caf_person_links as l where {same})""",
+                [since])
+    con.execute("""delete from linkage.caf_person_link_versions
+                   where valid_to is not null and valid_to <= valid_from""")
+    con.execute(f"""
+        insert into linkage.caf_person_link_versions
+        select l.la_code, l.caf_child_id, l.person_id, l.match_probability, l.link_method,
+               cast(? as date), null
+        from linkage.caf_person_links as l
+        where not exists (select 1 from linkage.caf_person_link_versions as v
+                          where v.valid_to is null and {same})""", [since])
 
 
 def linkage_quality(links: pd.DataFrame, truth: pd.DataFrame) -> tuple[float, float]:

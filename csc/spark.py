@@ -5,7 +5,7 @@ moves by changing the dbt target, not the models: this module is the one piece o
 that the move needs.
 
 1. `export_handoff`: the work database's raw history (`raw.*`), the load manifest
-   (`meta.loaded_drops`) and, when the linkage step has run, `linkage.caf_person_links`,
+   (`meta.loaded_drops`) and, when the linkage step has run, `linkage.caf_person_link_versions`,
    written to Parquet with DuckDB's `COPY ... (FORMAT parquet)`: one folder per table,
    `<handoff>/<schema>/<table>/data.parquet`. Parquet keeps the column types (text, DATE,
    BIGINT, TIMESTAMP), and every engine reads it.
@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # pyspark is an optional dependency
 
 # Which tables of the work database Spark gets: everything the dbt sources read.
 HANDOFF_SCHEMAS = ("raw",)
-HANDOFF_TABLES = (("meta", "loaded_drops"), ("linkage", "caf_person_links"))
+HANDOFF_TABLES = (("meta", "loaded_drops"), ("linkage", "caf_person_link_versions"))
 
 # The environment variable the `spark` dbt output reads its folder from (profiles.yml).
 SPARK_DIR_ENV = "CSC_SPARK_DIR"

@@ -1,5 +1,5 @@
 -- Each CAF assessment on each extract date with the RAISE person its child is linked to
--- (int_caf_children_linked); CAFs of children with no link have a NULL person_id.
+-- on that date (int_caf_children_linked); CAFs of children with no link have a NULL person_id.
 with caf_assessments as (
     select * from {{ ref('int_caf_assessments_as_at') }}
 ),
@@ -19,5 +19,6 @@ select
     caf_assessments.closure_date
 from caf_assessments
 left join links
-    on links.la_code = caf_assessments.la_code
+    on links.as_at = caf_assessments.as_at
+    and links.la_code = caf_assessments.la_code
     and links.caf_child_id = caf_assessments.caf_child_id

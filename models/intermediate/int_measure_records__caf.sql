@@ -7,9 +7,9 @@ with caf_assessments as (
 ),
 
 links as (
-    select la_code, caf_child_id, min(person_id) as person_id
+    select as_at, la_code, caf_child_id, min(person_id) as person_id
     from {{ ref('int_caf_children_linked') }}
-    group by la_code, caf_child_id
+    group by as_at, la_code, caf_child_id
 ),
 
 commenced as (
@@ -20,7 +20,8 @@ commenced_linked as (
     select commenced.*, links.person_id
     from commenced
     left join links
-        on links.la_code = commenced.la_code
+        on links.as_at = commenced.as_at
+        and links.la_code = commenced.la_code
         and links.caf_child_id = commenced.caf_child_id
 )
 
