@@ -56,6 +56,7 @@ print(json.dumps({"rc": rc, "seconds": time.perf_counter() - t,
                   "peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 """
 TIMES = re.compile(r"Time:\s+(.*)")
+BUILD = re.compile(r"dbt build:\s+(.*)")
 TARGETS = {"refresh_vs_scan": 3.0, "peak_gib": 8.0, "increment_share": 0.10, "query_p95_ms": 50.0}
 
 
@@ -135,8 +136,13 @@ def make_increment(last: Path, new: Path, every: int = 200) -> tuple[int, int]:
 
 
 def refresh_detail(output: str) -> str:
-    found = TIMES.findall(output)
-    return f"flow time: {found[-1]}" if found else ""
+    """The flow's own step times and what its dbt build did (full, incremental, skipped)."""
+    parts = []
+    if build := BUILD.findall(output):
+        parts.append(f"dbt build: {build[-1]}")
+    if found := TIMES.findall(output):
+        parts.append(f"flow time: {found[-1]}")
+    return "; ".join(parts)
 
 
 def percentile(values: list[float], q: float) -> float:

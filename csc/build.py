@@ -6,15 +6,22 @@ progress with it) and holds the `build` fault point of the failure tests: with
 nodes have finished, i.e. with the work database half rebuilt.
 
 After a whole build succeeds, `meta.build_state` holds the digest of its inputs
-(`build_inputs`); it is cleared when a build starts. A refresh whose inputs digest equals
-it (no new drop, no new linkage, no change to the dbt project) skips the build: the marts
-there are exactly what it would make.
+(`build_inputs`); it is cleared when a build starts. `build_plan` compares the inputs there
+are now with it:
+
+- "current": the same inputs (no new drop, no change to the links or the dbt project): the
+  build is skipped, the marts there are exactly what it would make;
+- "incremental": only new drops, dated after every drop already built: the models that
+  keep computations (macros/kept_computations.sql) keep the as-reported ones stored;
+- "full": anything else (no whole build recorded, the project, dbt version or pseudonym
+  key changed, a drop dated before one already built): `dbt build --full-refresh`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +41,9 @@ PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
 BUILD_STATE_DDL = [
     "create schema if not exists meta",
     "create table if not exists meta.build_state (inputs varchar, built_at timestamp)",
+    # what build_plan compares: the digest of all but the drops, and the drops built
+    "alter table meta.build_state add column if not exists basis varchar",
+    "alter table meta.build_state add column if not exists drops varchar",
 ]
 
 
@@ -45,6 +55,7 @@ class BuildFailed(Exception):
 class BuildResult:
     nodes: int
     failures: list[str] = field(default_factory=list)
+    plan: str = "full"  # "full" or "incremental" (BuildPlan.kind)
 
     @property
     def success(self) -> bool:
@@ -101,45 +112,90 @@ def _node_finished_callback(on_node: Callable[[int, str], None] | None) -> Calla
     return callback
 
 
-def build_inputs(work_db: Path) -> str:
-    """A digest of everything a `dbt build` of `work_db` reads: the project's files (models,
-    macros, seeds, dbt tests, dbt_project.yml, the profile), the dbt version, the
-    pseudonym key, the drops loaded (extract date and load id) and the last linkage run.
-    History only changes by loading a drop and the links only by a linkage run, so equal
-    digests mean a build would make exactly the marts already there."""
+@dataclass(frozen=True)
+class BuildInputs:
+    """What a `dbt build` of the work database reads. `basis` is the digest of everything
+    but the history: the project's files (models, macros, seeds, dbt tests,
+    dbt_project.yml, the profile), the dbt version and the pseudonym key.
+    `drops` are the drops loaded, (extract date, load id) by date; `links` a digest of the
+    link versions (linkage.caf_person_link_versions). History only changes by loading a
+    drop and the links by a linkage run, so equal inputs mean a build would make exactly
+    the marts there. The links are history too: a linkage run dates what it changes on
+    the latest extract date, so it never changes a computation on an older extract."""
+
+    basis: str
+    drops: tuple[tuple[str, str], ...]
+    links: str = ""
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(f"{self.basis}\n{self.drops!r}\n{self.links}".encode()
+                              ).hexdigest()
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What the next build does: "current" (skip it), "incremental" or "full", and why."""
+
+    kind: str
+    reason: str
+
+    @property
+    def args(self) -> list[str]:
+        return ["--full-refresh"] if self.kind == "full" else []
+
+
+def read_build_inputs(work_db: Path) -> BuildInputs:
+    """The inputs a build of `work_db` would read now (BuildInputs)."""
     from dbt.version import __version__ as dbt_version
 
-    digest = hashlib.sha256(f"dbt {dbt_version}\n".encode())
-    digest.update(os.environ.get("CSC_PSEUDONYM_KEY", "").encode())
+    basis = hashlib.sha256(f"dbt {dbt_version}\n".encode())
+    basis.update(os.environ.get("CSC_PSEUDONYM_KEY", "").encode())
     root = dbt_project_dir()
     for entry in PROJECT_INPUTS:
         path = root / entry
         files = sorted(f for f in path.rglob("*") if f.suffix in PROJECT_SUFFIXES) \
             if path.is_dir() else [path]
         for file in files:
-            digest.update(f"\n{file.relative_to(root)}\n".encode())
-            digest.update(file.read_bytes())
+            basis.update(f"\n{file.relative_to(root)}\n".encode())
+            basis.update(file.read_bytes())
     with duckdb.connect(str(work_db)) as con:
-        ensure_linkage_tables(con)  # dbt reads linkage.caf_person_links as a source
+        ensure_linkage_tables(con)  # dbt reads linkage.caf_person_link_versions
         loaded = con.execute("""select count(*) from duckdb_tables()
                                 where schema_name = 'meta' and table_name = 'loaded_drops'"""
                              ).fetchone()[0]
         drops = con.execute(
-            "select extract_date, load_id from meta.loaded_drops order by extract_date"
+            "select cast(extract_date as varchar), load_id from meta.loaded_drops "
+            "order by extract_date, load_id"
         ).fetchall() if loaded else []
-        linked = con.execute("select max(linked_at) from meta.linkage_runs").fetchone()[0]
-    digest.update(repr((drops, linked)).encode())
-    return digest.hexdigest()
+        # The links themselves, not when linkage last ran: a run that relinks nothing
+        # (no LA's linkage fields changed) leaves the build's inputs as they were.
+        links = con.execute("""
+            select count(*), bit_xor(h), sum(h)
+            from (select hash(la_code, caf_child_id, person_id, match_probability,
+                              link_method, valid_from, valid_to) as h
+                  from linkage.caf_person_link_versions)""").fetchone()
+    return BuildInputs(basis=basis.hexdigest(), drops=tuple(tuple(d) for d in drops),
+                       links=repr(links))
+
+
+def build_inputs(work_db: Path) -> str:
+    """The digest of everything a `dbt build` of `work_db` reads (BuildInputs.digest)."""
+    return read_build_inputs(work_db).digest
+
+
+def _last_build_state(work_db: Path) -> tuple[str, str | None, str | None] | None:
+    with duckdb.connect(str(work_db)) as con:
+        for statement in BUILD_STATE_DDL:
+            con.execute(statement)
+        return con.execute("select inputs, basis, drops from meta.build_state").fetchone()
 
 
 def last_build_inputs(work_db: Path) -> str | None:
     """The inputs digest of the last build that finished, or None when the marts may not
     be whole (no build yet, or one started since and did not finish)."""
-    with duckdb.connect(str(work_db)) as con:
-        for statement in BUILD_STATE_DDL:
-            con.execute(statement)
-        row = con.execute("select inputs from meta.build_state").fetchone()
-    return row[0] if row else None
+    state = _last_build_state(work_db)
+    return state[0] if state else None
 
 
 def build_is_current(work_db: Path) -> bool:
@@ -147,24 +203,59 @@ def build_is_current(work_db: Path) -> bool:
     return last_build_inputs(work_db) == build_inputs(work_db)
 
 
-def _set_build_state(work_db: Path, inputs: str | None) -> None:
+def build_plan(work_db: Path) -> BuildPlan:
+    """What the next build of `work_db` does (BuildPlan), from the inputs there are now and
+    those of the last whole build."""
+    now = read_build_inputs(work_db)
+    state = _last_build_state(work_db)
+    if state is None:
+        return BuildPlan("full", "no whole build recorded (none yet, or the last one did "
+                                 "not finish)")
+    inputs, basis, drops = state
+    if inputs == now.digest:
+        return BuildPlan("current", "nothing new since the last build")
+    if basis is None or drops is None:
+        return BuildPlan("full", "the last build recorded no basis to build on")
+    if basis != now.basis:
+        return BuildPlan("full", "the dbt project, dbt version or pseudonym key changed "
+                                 "since the last build")
+    built = tuple(tuple(d) for d in json.loads(drops))
+    if now.drops[:len(built)] != built:
+        return BuildPlan("full", "a drop already built was reloaded, or a drop dated "
+                                 "before one already built was loaded")
+    new = len(now.drops) - len(built)
+    return BuildPlan("incremental", (f"{new} new drop(s)" if new else "new links") +
+                     " since the last build: as-reported figures already computed are kept")
+
+
+def set_build_state(work_db: Path, inputs: BuildInputs | None) -> None:
+    """Record `inputs` as those of the last whole build (None: the marts may be half built,
+    e.g. a build has started)."""
     with duckdb.connect(str(work_db)) as con:
         for statement in BUILD_STATE_DDL:
             con.execute(statement)
         con.execute("delete from meta.build_state")
         if inputs is not None:
-            con.execute("insert into meta.build_state values (?, current_timestamp)", [inputs])
+            con.execute("""insert into meta.build_state (inputs, built_at, basis, drops)
+                           values (?, current_timestamp, ?, ?)""",
+                        [inputs.digest, inputs.basis, json.dumps(inputs.drops)])
 
 
 def run_dbt_build(work_db: Path, extra_args: list[str] | None = None,
-                  on_node: Callable[[int, str], None] | None = None) -> BuildResult:
+                  on_node: Callable[[int, str], None] | None = None,
+                  plan: BuildPlan | None = None) -> BuildResult:
     """`dbt build` the whole project into `work_db`. Raises BuildFailed on any error.
-    `on_node(count, unique_id)` is called as each node finishes."""
-    # build_inputs also makes sure the linkage tables dbt reads as a source exist (empty
-    # when no linkage has run yet on this work database).
-    inputs = build_inputs(work_db)
-    _set_build_state(work_db, None)  # from here until success the marts may be half built
-    outcome = dbt_invoke(["build", *(extra_args or [])], work_db,
+    `on_node(count, unique_id)` is called as each node finishes. Without `plan` (or
+    `extra_args`) the build follows `build_plan`: incremental when only later drops are
+    new, `--full-refresh` otherwise."""
+    if plan is None and not extra_args:
+        plan = build_plan(work_db)
+    # read_build_inputs also makes sure the linkage tables dbt reads as a source exist
+    # (empty when no linkage has run yet on this work database).
+    inputs = read_build_inputs(work_db)
+    set_build_state(work_db, None)  # from here until success the marts may be half built
+    args = list(extra_args) if extra_args else plan.args
+    outcome = dbt_invoke(["build", *args], work_db,
                          callbacks=[_node_finished_callback(on_node)])
     if outcome.exception is not None:
         raise BuildFailed(f"dbt build could not run: {outcome.exception}")
@@ -178,5 +269,5 @@ def run_dbt_build(work_db: Path, extra_args: list[str] | None = None,
     if failures or not outcome.success:
         raise BuildFailed("dbt build failed:\n  " + "\n  ".join(failures or ["(see dbt log)"]))
     if not extra_args:  # a whole build: its marts stand for these inputs
-        _set_build_state(work_db, inputs)
-    return BuildResult(nodes=nodes)
+        set_build_state(work_db, inputs)
+    return BuildResult(nodes=nodes, plan="full" if "--full-refresh" in args else "incremental")

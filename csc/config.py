@@ -29,9 +29,11 @@ OFFLINE_ENV = {
 
 
 # The most memory DuckDB may hold in any step that builds the warehouse (load, link, dbt,
-# publish) before it spills to disk: a national refresh then stays inside a 24 GB machine
-# with room for the OS, Python and a BI tool. Override with CSC_MEMORY_LIMIT (e.g. "12GB").
-DEFAULT_MEMORY_LIMIT = "6GB"
+# publish) before it spills to disk. With the refresh process's own 2-2.6 GB on top, a
+# national refresh stays under 8 GB (6 GB let the build and publish reach 8.2-8.6 GB,
+# docs/performance.md), inside a 24 GB machine with room for the OS and a BI tool.
+# Override with CSC_MEMORY_LIMIT (e.g. "12GB").
+DEFAULT_MEMORY_LIMIT = "4GB"
 
 
 def memory_limit() -> str:

@@ -37,7 +37,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as flow_run_context
 from prefect.runtime import task_run as task_run_context
 
-from csc.build import build_is_current, run_dbt_build
+from csc.build import build_plan, run_dbt_build
 from csc.config import WarehousePaths, set_offline_env, warehouse_paths
 from csc.linkage import (
     LinkageConfig,
@@ -235,14 +235,16 @@ def build(work_db: str) -> dict:
             logger.info("dbt: %d nodes done (last: %s)", count, unique_id)
             _announce(StepEvent("build", "note", f"{count} dbt nodes done"))
 
-    if build_is_current(Path(work_db)):
-        # No new drop, no new linkage, no change to the dbt project since the last whole
+    plan = build_plan(Path(work_db))
+    if plan.kind == "current":
+        # No new drop, no change to the links or the dbt project since the last whole
         # build: the marts are what a build would make. (Validation still runs.)
-        return {"nodes": 0, "skipped": True, "marts_rows": _marts_rows(Path(work_db)),
-                "attempts": attempt}
-    nodes = run_dbt_build(Path(work_db), on_node=on_node).nodes
-    return {"nodes": nodes, "skipped": False, "marts_rows": _marts_rows(Path(work_db)),
-            "attempts": attempt}
+        return {"nodes": 0, "skipped": True, "plan": plan.kind, "plan_reason": plan.reason,
+                "marts_rows": _marts_rows(Path(work_db)), "attempts": attempt}
+    logger.info("dbt build, %s: %s", plan.kind, plan.reason)
+    nodes = run_dbt_build(Path(work_db), on_node=on_node, plan=plan).nodes
+    return {"nodes": nodes, "skipped": False, "plan": plan.kind, "plan_reason": plan.reason,
+            "marts_rows": _marts_rows(Path(work_db)), "attempts": attempt}
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -379,12 +381,14 @@ def _refresh(logger, landing: Path, paths: WarehousePaths, reports_dir: Path) ->
         built = build(work)
         summary["dbt_nodes"] = built["nodes"]
         summary["build_skipped"] = built["skipped"]
+        summary["build_plan"] = built["plan"]
         rows["build"], attempts["build"] = built["marts_rows"], built["attempts"]
         update_run(paths.work, run_id, dbt_nodes=built["nodes"], step_seconds=timings,
                    step_rows=rows)
         end("build", (f"nothing new since the last build: skipped; {built['marts_rows']:,} "
                       "rows in marts") if built["skipped"] else
-            f"{built['nodes']} dbt nodes passed; {built['marts_rows']:,} rows in marts")
+            f"{built['nodes']} dbt nodes passed ({built['plan']} build: "
+            f"{built['plan_reason']}); {built['marts_rows']:,} rows in marts")
 
         begin("validate")
         validation = validate(work, str(paths.gx_root))

@@ -107,30 +107,38 @@ def _kept_unchanged(shared: FlowWarehouse) -> Iterator[FlowWarehouse]:
 
 
 @pytest.fixture(scope="session")
-def published_demo(prefect_harness, nightly_flow, demo_landing, tmp_path_factory
-                   ) -> Iterator[FlowWarehouse]:
-    """Every demo drop through the real nightly flow (load, link, dbt build, GX, publish,
-    reports), once per session; shared, read-only (see FlowWarehouse). The generator's true
-    CAF-to-RAISE mapping is given to the link step, so meta.linkage_runs (work database)
-    and summary["linkage"] carry the linkage's precision and recall."""
-    truth = demo_landing.parent / f"{demo_landing.name}-truth" / "caf_child_person.csv"
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("CSC_LINKAGE_TRUTH", str(truth))
-        built = _refresh(nightly_flow, demo_landing, tmp_path_factory.mktemp("published-demo"))
-    with _kept_unchanged(built):
-        yield built
-
-
-@pytest.fixture(scope="session")
 def first_drop_published(prefect_harness, nightly_flow, demo_landing, tmp_path_factory
                          ) -> Iterator[FlowWarehouse]:
     """The first demo drop alone through the real nightly flow, once per session: a
-    warehouse before the next drops arrive. `root/landing` holds that drop. Shared,
-    read-only (see FlowWarehouse)."""
+    warehouse before the next drops arrive, built in full. `root/landing` holds that drop.
+    Shared, read-only (see FlowWarehouse)."""
     root = tmp_path_factory.mktemp("first-drop")
     first = sorted(p.name for p in demo_landing.iterdir() if p.is_dir())[0]
     shutil.copytree(demo_landing / first, root / "landing" / first)
     with _kept_unchanged(_refresh(nightly_flow, root / "landing", root)) as built:
+        yield built
+
+
+@pytest.fixture(scope="session")
+def published_demo(prefect_harness, nightly_flow, demo_landing, first_drop_published,
+                   tmp_path_factory) -> Iterator[FlowWarehouse]:
+    """Every demo drop through the real nightly flow, once per session: the first drop's
+    warehouse (first_drop_published, a full build), then every later drop in one more
+    refresh, as a night after a gap would bring them (load, link, an incremental dbt build
+    that keeps the first drop's as-reported figures, GX, publish, reports;
+    tests/test_kept_computations.py checks it equals a full rebuild). `root/landing` holds
+    every drop. Shared, read-only (see FlowWarehouse). The generator's true CAF-to-RAISE
+    mapping is given to the second link step, so meta.linkage_runs (work database) and
+    summary["linkage"] carry the linkage's precision and recall."""
+    root = tmp_path_factory.mktemp("published-demo")
+    first_drop_published.copy_to(root)
+    for drop in sorted(p for p in demo_landing.iterdir() if p.is_dir())[1:]:
+        shutil.copytree(drop, root / "landing" / drop.name)
+    truth = demo_landing.parent / f"{demo_landing.name}-truth" / "caf_child_person.csv"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CSC_LINKAGE_TRUTH", str(truth))
+        built = _refresh(nightly_flow, root / "landing", root)
+    with _kept_unchanged(built):
         yield built
 
 

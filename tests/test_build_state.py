@@ -1,5 +1,6 @@
-"""The build skip: a refresh with nothing new (no drop, no linkage, no change to the dbt
-project) keeps the marts of the last whole build instead of rebuilding them."""
+"""The build skip: a refresh with nothing new (no drop, no new links, no change to the dbt
+project) keeps the marts of the last whole build instead of rebuilding them; and the build
+plan: incremental after later drops only, a full rebuild after anything else."""
 
 from __future__ import annotations
 
@@ -8,12 +9,20 @@ import shutil
 import duckdb
 
 import csc.build
-from csc.build import PROJECT_INPUTS, build_inputs, build_is_current, run_dbt_build
+from csc.build import (
+    PROJECT_INPUTS,
+    build_inputs,
+    build_is_current,
+    build_plan,
+    read_build_inputs,
+    run_dbt_build,
+    set_build_state,
+)
 from csc.config import PROJECT_DIR
 from csc.linkage import ensure_linkage_tables
 
 
-def test_the_inputs_digest_follows_drops_linkage_project_and_key(tmp_path, monkeypatch):
+def _project_copy(tmp_path, monkeypatch):
     project = tmp_path / "project"
     for entry in PROJECT_INPUTS:
         source, target = PROJECT_DIR / entry, project / entry
@@ -23,11 +32,22 @@ def test_the_inputs_digest_follows_drops_linkage_project_and_key(tmp_path, monke
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
     monkeypatch.setattr(csc.build, "dbt_project_dir", lambda: project)
+    return project
+
+
+def _work_with_one_drop(tmp_path):
+    """A work database with the tables build_inputs reads and one drop loaded."""
     work = tmp_path / "work.duckdb"
     with duckdb.connect(str(work)) as con:
         ensure_linkage_tables(con)
         con.execute("create table meta.loaded_drops (extract_date date, load_id varchar)")
         con.execute("insert into meta.loaded_drops values ('2014-01-14', 'a1')")
+    return work
+
+
+def test_the_inputs_digest_follows_drops_links_project_and_key(tmp_path, monkeypatch):
+    project = _project_copy(tmp_path, monkeypatch)
+    work = _work_with_one_drop(tmp_path)
 
     seen = [build_inputs(work)]
     assert build_inputs(work) == seen[0]  # nothing changed: the same digest
@@ -37,6 +57,10 @@ def test_the_inputs_digest_follows_drops_linkage_project_and_key(tmp_path, monke
     seen.append(build_inputs(work))
     with duckdb.connect(str(work)) as con:
         con.execute("insert into meta.linkage_runs (linked_at) values (current_timestamp)")
+    assert build_inputs(work) == seen[-1]  # a linkage run that changed no link
+    with duckdb.connect(str(work)) as con:
+        con.execute("""insert into linkage.caf_person_link_versions
+                       values ('808', 'C1', 'P1', 1.0, 'raise_id', '2014-04-14', null)""")
     seen.append(build_inputs(work))
     model = project / "models" / "marts" / "measure_values.sql"
     model.write_text(model.read_text() + "\n-- a change\n")
@@ -51,3 +75,32 @@ def test_a_partial_build_leaves_the_marts_not_current(first_drop_published, tmp_
     assert build_is_current(work)  # the flow's whole build recorded its inputs
     run_dbt_build(work, extra_args=["--select", "int_calendar"])
     assert not build_is_current(work)
+
+
+def test_the_plan_is_incremental_only_after_later_drops(tmp_path, monkeypatch):
+    project = _project_copy(tmp_path, monkeypatch)
+    work = _work_with_one_drop(tmp_path)
+    assert build_plan(work).kind == "full"  # no build recorded
+    set_build_state(work, read_build_inputs(work))
+    assert build_plan(work).kind == "current"
+
+    def plan_after(statement: str) -> str:
+        copy = tmp_path / f"copy-{len(list(tmp_path.iterdir()))}.duckdb"
+        shutil.copyfile(work, copy)
+        with duckdb.connect(str(copy)) as con:
+            con.execute(statement)
+        return build_plan(copy).kind
+
+    assert plan_after("insert into meta.loaded_drops values ('2014-04-14', 'b2')") \
+        == "incremental"
+    assert plan_after("""insert into linkage.caf_person_link_versions
+                         values ('808', 'C1', 'P1', 1.0, 'raise_id', '2014-01-14', null)""") \
+        == "incremental"  # links are dated history: the latest extract's are recomputed
+    assert plan_after("insert into meta.loaded_drops values ('2013-10-14', 'c3')") == "full"
+    assert plan_after("update meta.loaded_drops set load_id = 'a2'") == "full"
+    # a build recorded before plans were (no basis): rebuilt in full once
+    assert plan_after("""update meta.build_state set basis = null;
+                         insert into meta.loaded_drops values ('2014-04-14', 'b2')""") == "full"
+    model = project / "models" / "marts" / "measure_values.sql"
+    model.write_text(model.read_text() + "\n-- a change\n")
+    assert build_plan(work).kind == "full"

@@ -116,7 +116,8 @@ def _print_summary(out, summary: dict, elapsed: float) -> None:
                          f"{loaded['rows']:,} rows read, "
                          f"{loaded['versions_added']:,} record versions added"),
         ("dbt build", "skipped: nothing new since the last build"
-         if summary.get("build_skipped") else f"{summary['dbt_nodes']} nodes passed"),
+         if summary.get("build_skipped") else
+         f"{summary['dbt_nodes']} nodes passed ({summary.get('build_plan', 'full')} build)"),
         ("Validation", validation["summary"]),
         ("Published", f"{summary['warehouse']}: {published['measures']} measures, "
                       f"{published['measure_rows']:,} measure values, "

@@ -9,7 +9,14 @@
 --                            still awaiting a decision
 -- Every referrer the LA has ever recorded gets all four outcomes in every period (zeros
 -- included), so the table keeps its shape from quarter to quarter.
-{{ config(materialized='table') }}
+-- Incremental like int_measure_computed (macros/kept_computations.sql): the computations
+-- this build ran, plus the as-reported ones stored by earlier builds.
+-- depends_on: {{ ref('int_period_computations') }}, {{ ref('int_computations_to_run') }}
+{{ config(
+    materialized=kept_computations_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ forget_recomputed_computations() }}"
+) }}
 with grid as (
     select * from {{ ref('int_measure_grid') }}
     where measure_id = 'contacts'
@@ -86,15 +93,10 @@ select
     frame.la_code,
     frame.reporting_period,
     frame.as_at,
-    computations.is_latest,
-    computations.is_as_reported,
     frame.referrer,
     frame.outcome,
     cast(coalesce(counted.contacts, 0) as bigint) as contacts
 from frame
-inner join {{ ref('int_period_computations') }} as computations
-    on computations.reporting_period = frame.reporting_period
-    and computations.as_at = frame.as_at
 left join counted
     on counted.reporting_period = frame.reporting_period
     and counted.as_at = frame.as_at

@@ -6,7 +6,7 @@ with windows as (
 ),
 
 computations as (
-    select * from {{ ref('int_period_computations') }}
+    select * from {{ ref('int_computations_to_run') }}
 )
 
 select

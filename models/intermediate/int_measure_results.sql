@@ -1,70 +1,27 @@
--- Every measure's counts on every extract it is computed on, one row per
--- la_code x measure x period x as_at x breakdown. Each measure's logic lives in its own
--- int_measure_counts__* model; this model only stacks them and adds the catalogue's
--- unit, polarity and the value. A table: both marts read it.
+-- Every measure's counts on every extract a period is computed on (int_measure_computed),
+-- with whether that extract is the latest (the restated figures, measure_values) and
+-- whether it is the first after the period ended (as first reported,
+-- measure_values_as_reported). A table: both marts read it.
 {{ config(materialized='table') }}
-with stacked as (
-    select * from {{ ref('int_measure_counts__contacts') }}
-    union all
-    select * from {{ ref('int_measure_counts__referrals') }}
-    union all
-    select * from {{ ref('int_measure_counts__assessments') }}
-    union all
-    select * from {{ ref('int_measure_counts__child_protection') }}
-    union all
-    select * from {{ ref('int_measure_counts__children_in_care') }}
-    union all
-    select * from {{ ref('int_measure_counts__children_in_need') }}
-    union all
-    select * from {{ ref('int_measure_counts__care_leavers') }}
-    union all
-    select * from {{ ref('int_measure_counts__caf') }}
-    union all
-    select * from {{ ref('int_measure_counts__cafcass_care_applications_rate') }}
-),
-
-catalogue as (
-    select * from {{ ref('process_model_measures') }}
-),
-
-windows as (
-    select * from {{ ref('int_measure_windows') }}
-),
-
-computations as (
-    select * from {{ ref('int_period_computations') }}
-)
-
 select
-    stacked.la_code,
-    stacked.measure_id,
-    stacked.reporting_period,
-    windows.period_type,
-    windows.window_start,
-    windows.window_end,
-    stacked.as_at,
+    computed.la_code,
+    computed.measure_id,
+    computed.reporting_period,
+    computed.period_type,
+    computed.window_start,
+    computed.window_end,
+    computed.as_at,
     computations.is_latest,
     computations.is_as_reported,
-    stacked.breakdown_by,
-    stacked.breakdown_value,
-    stacked.numerator,
-    stacked.denominator,
-    case
-        when catalogue.unit = 'count' then cast(stacked.numerator as double)
-        -- rounded half up to 1 decimal, NULL when nothing to divide by (cross_db.sql)
-        when catalogue.unit = 'percent'
-            then {{ rounded_ratio('stacked.numerator', 'stacked.denominator', per=100) }}
-        when catalogue.unit = 'rate_per_10k'
-            then {{ rounded_ratio('stacked.numerator', 'stacked.denominator', per=10000) }}
-    end as value,
-    catalogue.unit,
-    catalogue.polarity,
-    catalogue.tolerance
-from stacked
-inner join catalogue on catalogue.measure_id = stacked.measure_id
-inner join windows
-    on windows.measure_id = stacked.measure_id
-    and windows.reporting_period = stacked.reporting_period
-inner join computations
-    on computations.reporting_period = stacked.reporting_period
-    and computations.as_at = stacked.as_at
+    computed.breakdown_by,
+    computed.breakdown_value,
+    computed.numerator,
+    computed.denominator,
+    computed.value,
+    computed.unit,
+    computed.polarity,
+    computed.tolerance
+from {{ ref('int_measure_computed') }} as computed
+inner join {{ ref('int_period_computations') }} as computations
+    on computations.reporting_period = computed.reporting_period
+    and computations.as_at = computed.as_at

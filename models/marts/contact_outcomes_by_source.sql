@@ -1,5 +1,13 @@
 -- Table 1 of the Cabinet report for every LA and reporting period, on the latest extract:
 -- contacts by referrer and what the case resulted in.
-select la_code, reporting_period, referrer, outcome, contacts
-from {{ ref('int_contact_outcomes') }}
-where is_latest
+select
+    outcomes.la_code,
+    outcomes.reporting_period,
+    outcomes.referrer,
+    outcomes.outcome,
+    outcomes.contacts
+from {{ ref('int_contact_outcomes') }} as outcomes
+inner join {{ ref('int_period_computations') }} as computations
+    on computations.reporting_period = outcomes.reporting_period
+    and computations.as_at = outcomes.as_at
+where computations.is_latest

@@ -1,5 +1,14 @@
 -- Table 1 as first reported: each period computed on the first extract dated after it
 -- ended (as_at).
-select la_code, reporting_period, as_at, referrer, outcome, contacts
-from {{ ref('int_contact_outcomes') }}
-where is_as_reported
+select
+    outcomes.la_code,
+    outcomes.reporting_period,
+    outcomes.as_at,
+    outcomes.referrer,
+    outcomes.outcome,
+    outcomes.contacts
+from {{ ref('int_contact_outcomes') }} as outcomes
+inner join {{ ref('int_period_computations') }} as computations
+    on computations.reporting_period = outcomes.reporting_period
+    and computations.as_at = outcomes.as_at
+where computations.is_as_reported

@@ -25,11 +25,12 @@ def _figures(path):
 
 def test_refresh_publishes_and_is_idempotent(prefect_harness, nightly_flow, published_demo,
                                              demo_landing, tmp_path):
-    # The first refresh: every demo drop into an empty warehouse (the session's shared
-    # published_demo, read here read-only).
+    # The session's shared published_demo (read here read-only): the first demo drop
+    # published, then every later drop in one more refresh, built incrementally.
     summary, warehouse = published_demo.summary, published_demo.published
     assert summary["validation"]["success"]
-    assert len(summary["loaded"]["drops"]) == len(DEMO_PERIODS)
+    assert len(summary["loaded"]["drops"]) == len(DEMO_PERIODS) - 1
+    assert summary["build_plan"] == "incremental"
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
@@ -38,7 +39,7 @@ def test_refresh_publishes_and_is_idempotent(prefect_harness, nightly_flow, publ
         schemas = {r[0] for r in con.execute("select schema_name from duckdb_tables()").fetchall()}
         assert schemas == {"marts", "meta"}
         runs = con.execute("select status from meta.refresh_runs").fetchall()
-        assert runs == [("succeeded",)]
+        assert runs == [("succeeded",), ("succeeded",)]
     published = dict(_figures(warehouse))
     for period in DEMO_PERIODS:
         assert published[period.label] == period.contacts
@@ -52,7 +53,7 @@ def test_refresh_publishes_and_is_idempotent(prefect_harness, nightly_flow, publ
     assert dict(_figures(warehouse)) == published
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute(
-            "select count(*) from meta.refresh_runs where status = 'succeeded'").fetchone()[0] == 2
+            "select count(*) from meta.refresh_runs where status = 'succeeded'").fetchone()[0] == 3
 
 
 def test_failed_refresh_leaves_published_file_untouched(prefect_harness, first_drop_published,
