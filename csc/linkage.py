@@ -16,10 +16,11 @@ children. Each refresh links the CAF children of the latest extract to RAISE per
 Results (in the work database, read by dbt as sources):
     linkage.caf_person_links   la_code, caf_child_id, person_id, match_probability, link_method
     linkage.caf_person_link_versions
-                               the same links with their history: valid_from (the latest
-                               extract date when a run first made the link; the first
-                               run's links hold from the start of history) and valid_to
-                               (the extract date of the run that dropped or changed it).
+                               the same links with their history: valid_from (the first
+                               drop loaded since the extract the previous run linked; the
+                               first run's links hold from the start of history) and
+                               valid_to (the same date of the run that dropped or
+                               changed it).
                                dbt reads the links in force on each extract date, so a
                                figure computed on an old extract keeps the links it had.
     linkage.clerical_review    borderline pairs for a human to confirm
@@ -115,6 +116,8 @@ DDL = [
     # Added with LA batches; a warehouse made before them gets the columns here.
     "alter table meta.linkage_runs add column if not exists batches bigint",
     "alter table meta.linkage_runs add column if not exists batches_linked bigint",
+    # Added with link versions: the latest extract date the run linked.
+    "alter table meta.linkage_runs add column if not exists extract_date date",
 ]
 
 
@@ -577,12 +580,13 @@ def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
 
     with duckdb.connect(str(work_db)) as con:
         con.execute("begin transaction")
+        since, latest = _link_versions_since(con)  # before this run is recorded
         con.execute("delete from linkage.caf_person_links")
         con.register("links_frame", all_links)
         con.execute("""insert into linkage.caf_person_links
                        select la_code, caf_child_id, person_id, match_probability, link_method
                        from links_frame""")
-        _version_links(con)
+        _version_links(con, since)
         con.execute("delete from linkage.clerical_review")
         con.register("review_frame", review)
         con.execute("""
@@ -602,12 +606,12 @@ def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
         con.execute(
             """insert into meta.linkage_runs (linked_at, caf_children, links_raise_id,
                    links_clerical, links_probabilistic, review_pairs, match_threshold,
-                   precision, recall, seconds, batches, batches_linked)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   precision, recall, seconds, batches, batches_linked, extract_date)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [datetime.now(), result.caf_children, result.links_by_method["raise_id"],
              result.links_by_method["clerical"], result.links_by_method["probabilistic"],
              result.review_pairs, config.match_threshold, result.precision, result.recall,
-             result.seconds, result.batches, result.batches_linked])
+             result.seconds, result.batches, result.batches_linked, latest])
         con.execute("commit")
     log.info("linked %d of %d CAF children (%s); %d pairs for clerical review; "
              "%d of %d batches relinked, the rest unchanged since the last run",
@@ -616,18 +620,37 @@ def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
     return result
 
 
-def _version_links(con: duckdb.DuckDBPyConnection) -> None:
-    """Bring linkage.caf_person_link_versions up to linkage.caf_person_links (just written,
-    in the caller's transaction): close the versions of links no longer made, on the latest
-    extract date loaded, and open versions for new links from that date (from the start of
-    history on the first run). A link changed and changed back on the same date leaves no
-    version that was never in force."""
-    first = con.execute("select count(*) = 0 from linkage.caf_person_link_versions"
-                        ).fetchone()[0]
+def _link_versions_since(con: duckdb.DuckDBPyConnection) -> tuple[str, object]:
+    """(valid_from for the links this run makes or changes, the latest extract date loaded).
+
+    The first run's links hold from the start of history. After that a run dates its
+    changes on the first drop loaded after the extract the previous run linked: no build
+    can have computed anything on those drops yet (linkage runs before the build), so a
+    night after a gap gives the gap's drops the links a single refresh of them all would
+    give, and nothing already computed on an older extract sees a change. With no newer
+    drop (a rerun for new clerical decisions) that is the latest extract, whose figures
+    every build recomputes."""
+    has_drops = con.execute("""select count(*) from duckdb_tables() where schema_name = 'meta'
+                               and table_name = 'loaded_drops'""").fetchone()[0]
     latest = con.execute("select max(extract_date) from meta.loaded_drops").fetchone()[0] \
-        if con.execute("""select count(*) from duckdb_tables() where schema_name = 'meta'
-                          and table_name = 'loaded_drops'""").fetchone()[0] else None
-    since = HISTORY_START if first or latest is None else str(latest)
+        if has_drops else None
+    if con.execute("select count(*) = 0 from linkage.caf_person_link_versions").fetchone()[0] \
+            or latest is None:
+        return HISTORY_START, latest
+    previous = con.execute("""select extract_date from meta.linkage_runs
+                              order by linked_at desc limit 1""").fetchone()
+    if previous is None or previous[0] is None:  # a run from before link versions
+        return str(latest), latest
+    since = con.execute("select min(extract_date) from meta.loaded_drops where extract_date > ?",
+                        [previous[0]]).fetchone()[0]
+    return str(since or latest), latest
+
+
+def _version_links(con: duckdb.DuckDBPyConnection, since: str) -> None:
+    """Bring linkage.caf_person_link_versions up to linkage.caf_person_links (just written,
+    in the caller's transaction): close the versions of links no longer made on `since`,
+    and open versions for new links from it (`_link_versions_since`). A link changed and
+    changed back on the same date leaves no version that was never in force."""
     same = """v.la_code = l.la_code and v.caf_child_id = l.caf_child_id
               and v.person_id = l.person_id and v.link_method = l.link_method"""
     con.execute(f"""

@@ -3,7 +3,8 @@ computes the latest extract's figures and only the as-reported ones not stored y
 the rest, and makes exactly the marts a full rebuild of the same history makes.
 
 The links are history too (linkage.caf_person_link_versions): a linkage run dates what it
-changes on the latest extract, so a figure computed on an older extract keeps its links.
+changes after the extract the run before it linked, so a figure already computed on an
+older extract keeps its links.
 """
 
 from __future__ import annotations
@@ -64,13 +65,13 @@ def test_the_kept_build_equals_a_full_rebuild_of_the_same_history(published_demo
     assert full["measure_values_as_reported"]  # not two empty tables
 
 
-def test_a_linkage_change_is_dated_on_the_latest_extract(published_demo):
+def test_a_linkage_run_dates_its_changes_after_the_extract_linked_before(published_demo):
     work = published_demo.work
     with duckdb.connect(str(work), read_only=True) as con:
-        first, latest = con.execute(
-            "select min(extract_date), max(extract_date) from meta.loaded_drops").fetchone()
-        # the first drop's run made links from the start of history; the run on the
-        # later drops dated its changes on the latest extract
+        dates = [d for (d,) in con.execute(
+            "select extract_date from meta.loaded_drops order by 1").fetchall()]
+        linked = [d for (d,) in con.execute(
+            "select extract_date from meta.linkage_runs order by linked_at").fetchall()]
         froms = dict(con.execute("""select valid_from, count(*)
                                     from linkage.caf_person_link_versions
                                     group by all""").fetchall())
@@ -80,6 +81,9 @@ def test_a_linkage_change_is_dated_on_the_latest_extract(published_demo):
                               where v.valid_to is null and v.la_code = l.la_code
                                 and v.caf_child_id = l.caf_child_id
                                 and v.person_id = l.person_id)""").fetchone()[0]
-    assert set(froms) == {date(1900, 1, 1), latest}, froms
-    assert first < latest
+    # the first drop's run linked the first extract, from the start of history; the run
+    # after the gap linked the last, and dated its changes on the first drop after the
+    # first extract (nothing had been computed on the gap's drops yet)
+    assert linked == [dates[0], dates[-1]]
+    assert set(froms) == {date(1900, 1, 1), dates[1]}, froms
     assert current == 0  # the open versions are the last run's links
