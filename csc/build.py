@@ -11,8 +11,9 @@ are now with it:
 
 - "current": the same inputs (no new drop, no change to the links or the dbt project): the
   build is skipped, the marts there are exactly what it would make;
-- "incremental": only new drops, dated after every drop already built: the models that
-  keep computations (macros/kept_computations.sql) keep the as-reported ones stored;
+- "incremental": only new drops, dated after every drop already built (and the links dated
+  on them): the models that keep computations (macros/kept_computations.sql) keep the
+  as-reported ones stored;
 - "full": anything else (no whole build recorded, the project, dbt version or pseudonym
   key changed, a drop dated before one already built): `dbt build --full-refresh`.
 """
@@ -120,8 +121,9 @@ class BuildInputs:
     `drops` are the drops loaded, (extract date, load id) by date; `links` a digest of the
     link versions (linkage.caf_person_link_versions). History only changes by loading a
     drop and the links by a linkage run, so equal inputs mean a build would make exactly
-    the marts there. The links are history too: a linkage run dates what it changes on
-    the latest extract date, so it never changes a computation on an older extract."""
+    the marts there. The links are history too: a linkage run dates what it changes after
+    the extract the run before it linked (csc.linkage), so it never changes a computation
+    an earlier build made."""
 
     basis: str
     drops: tuple[tuple[str, str], ...]
