@@ -137,10 +137,12 @@ class BuildInputs:
 
 @dataclass(frozen=True)
 class BuildPlan:
-    """What the next build does: "current" (skip it), "incremental" or "full", and why."""
+    """What the next build does: "current" (skip it), "incremental" or "full", and why;
+    `inputs` are those it was decided on (recorded by the build when it succeeds)."""
 
     kind: str
     reason: str
+    inputs: BuildInputs | None = None
 
     @property
     def args(self) -> list[str]:
@@ -187,22 +189,17 @@ def build_inputs(work_db: Path) -> str:
 
 
 def _last_build_state(work_db: Path) -> tuple[str, str | None, str | None] | None:
+    """(inputs digest, basis, drops) of the last build that finished, or None when the
+    marts may not be whole (no build yet, or one started since and did not finish)."""
     with duckdb.connect(str(work_db)) as con:
         for statement in BUILD_STATE_DDL:
             con.execute(statement)
         return con.execute("select inputs, basis, drops from meta.build_state").fetchone()
 
 
-def last_build_inputs(work_db: Path) -> str | None:
-    """The inputs digest of the last build that finished, or None when the marts may not
-    be whole (no build yet, or one started since and did not finish)."""
-    state = _last_build_state(work_db)
-    return state[0] if state else None
-
-
 def build_is_current(work_db: Path) -> bool:
     """True when the last whole build finished on exactly the inputs there are now."""
-    return last_build_inputs(work_db) == build_inputs(work_db)
+    return build_plan(work_db).kind == "current"
 
 
 def build_plan(work_db: Path) -> BuildPlan:
@@ -212,22 +209,23 @@ def build_plan(work_db: Path) -> BuildPlan:
     state = _last_build_state(work_db)
     if state is None:
         return BuildPlan("full", "no whole build recorded (none yet, or the last one did "
-                                 "not finish)")
+                                 "not finish)", now)
     inputs, basis, drops = state
     if inputs == now.digest:
-        return BuildPlan("current", "nothing new since the last build")
+        return BuildPlan("current", "nothing new since the last build", now)
     if basis is None or drops is None:
-        return BuildPlan("full", "the last build recorded no basis to build on")
+        return BuildPlan("full", "the last build recorded no basis to build on", now)
     if basis != now.basis:
         return BuildPlan("full", "the dbt project, dbt version or pseudonym key changed "
-                                 "since the last build")
+                                 "since the last build", now)
     built = tuple(tuple(d) for d in json.loads(drops))
     if now.drops[:len(built)] != built:
         return BuildPlan("full", "a drop already built was reloaded, or a drop dated "
-                                 "before one already built was loaded")
+                                 "before one already built was loaded", now)
     new = len(now.drops) - len(built)
     return BuildPlan("incremental", (f"{new} new drop(s)" if new else "new links") +
-                     " since the last build: as-reported figures already computed are kept")
+                     " since the last build: as-reported figures already computed are kept",
+                     now)
 
 
 def set_build_state(work_db: Path, inputs: BuildInputs | None) -> None:
@@ -252,9 +250,11 @@ def run_dbt_build(work_db: Path, extra_args: list[str] | None = None,
     new, `--full-refresh` otherwise."""
     if plan is None and not extra_args:
         plan = build_plan(work_db)
-    # read_build_inputs also makes sure the linkage tables dbt reads as a source exist
-    # (empty when no linkage has run yet on this work database).
-    inputs = read_build_inputs(work_db)
+    # Reading the inputs also makes sure the linkage tables dbt reads as a source exist
+    # (empty when no linkage has run yet on this work database). A plan holds those it
+    # was decided on: the project files and links are not hashed twice.
+    inputs = plan.inputs if plan is not None and plan.inputs is not None \
+        else read_build_inputs(work_db)
     set_build_state(work_db, None)  # from here until success the marts may be half built
     args = list(extra_args) if extra_args else plan.args
     outcome = dbt_invoke(["build", *args], work_db,
