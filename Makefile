@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 LANDING ?= landing
 WAREHOUSE ?= warehouse/csc.duckdb
 
-.PHONY: venv venv-spark demo test lint lock lock-spark sources clean
+.PHONY: venv venv-spark demo test lint lock lock-spark sources docs clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ lock-spark: $(STAMP)
 # Re-render the dbt source declarations from csc/contract.yml.
 sources: $(STAMP)
 	$(BIN)/python -m csc.dbt_sources
+
+# Re-render everything generated from the project's data: the dbt sources, the measure
+# table of docs/measures.md (from seeds/process_model_measures.csv) and the tables of
+# docs/extract-contract.md (from csc/contract.yml). Tests fail when any of them is stale.
+docs: sources
+	$(BIN)/python -m csc.docs
 
 clean:
 	rm -rf $(VENV) target logs warehouse reports $(LANDING)

@@ -1,0 +1,167 @@
+"""Render the parts of the docs that restate the project's own data.
+
+- docs/measures.md: the table of measures (id, title as printed, unit, period kind, polarity,
+  tolerance, definition) from the catalogue seed `seeds/process_model_measures.csv`;
+- docs/extract-contract.md: the files of each source system, their columns, types, keys and
+  code lists, from `csc/contract.yml`.
+
+Each page is written by hand except between its two marker comments, where this module
+writes. `python -m csc.docs` (`make docs`) renders them; tests/test_docs.py fails when a
+committed page differs from what the seed and the contract render, so a definition or a
+column is stated once and cannot drift.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+from csc.config import PROJECT_DIR
+from csc.contract import Contract, Table, load_contract
+
+MEASURES_SEED = PROJECT_DIR / "seeds" / "process_model_measures.csv"
+MEASURES_DOC = PROJECT_DIR / "docs" / "measures.md"
+CONTRACT_DOC = PROJECT_DIR / "docs" / "extract-contract.md"
+
+END_MARKER = "<!-- END generated -->"
+SECTIONS = {"inputs": "Inputs", "processes": "Processes", "outputs": "Outputs",
+            "beyond": "Beyond the report"}
+SYSTEMS = {"raise": "RAISE (case management)", "caf": "CAF database (early help)",
+           "reference": "Reference tables (optional)"}
+TYPE_WORDS = {"id": "id", "text": "text", "date": "date", "int": "whole number",
+              "flag": "flag Y/N", "code": "code"}
+
+
+def begin_marker(source: str) -> str:
+    return (f"<!-- BEGIN generated from {source} by `make docs` (python -m csc.docs): "
+            f"edit the source, not this part -->")
+
+
+def _cell(value: object) -> str:
+    """A Markdown table cell: one line, pipes escaped."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def _table(header: list[str], rows: list[list[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+def read_catalogue(path: Path = MEASURES_SEED) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def tolerance_words(unit: str, tolerance: str) -> str:
+    """The tolerance as the direction of travel applies it: percentage points for a
+    percent, percent of the previous value for a count or a rate."""
+    value = f"{float(tolerance):g}"
+    if unit != "percent":
+        return f"{value}%"
+    return f"{value} point" if value == "1" else f"{value} points"
+
+
+def render_measures(catalogue: list[dict[str, str]]) -> str:
+    """The measure tables, one per section, in report order."""
+    unknown = {m["section"] for m in catalogue} - set(SECTIONS)
+    if unknown:
+        raise ValueError(f"catalogue: unknown section(s) {sorted(unknown)}")
+    ordered = sorted(catalogue, key=lambda m: int(m["display_order"]))
+    header = ["id", "title as printed", "unit", "period kind", "polarity", "tolerance",
+              "definition"]
+    lines: list[str] = []
+    for section, heading in SECTIONS.items():
+        rows = [[f"`{m['measure_id']}`", m["title"], m["unit"], m["period_kind"],
+                 m["polarity"], tolerance_words(m["unit"], m["tolerance"]), m["definition"]]
+                for m in ordered if m["section"] == section]
+        if rows:
+            lines += ["", f"### {heading}", "", *_table(header, rows)]
+    return "\n".join(lines[1:]) + "\n"
+
+
+def _column_values(column) -> str:
+    parts = []
+    if column.code_list:
+        parts.append(f"code list `{column.code_list}`")
+    if column.parent:
+        parts.append(f"refers to {column.parent[0]}.{column.parent[1]}")
+    return "; ".join(parts)
+
+
+def _table_section(table: Table) -> list[str]:
+    optional = " (optional in a drop)" if table.optional else ""
+    lines = [f"#### `{table.relative_path}`{optional}", ""]
+    rows = [[f"`{c.name}`", TYPE_WORDS[c.type], "key" if c.name in table.key else "",
+             "yes" if c.required else "", _column_values(c),
+             "yes: never published" if c.pii else ""]
+            for c in table.columns]
+    lines += _table(["column", "type", "key", "required", "values", "direct identifier"], rows)
+    if table.date_order:
+        pairs = "; ".join(f"{b} on or after {a}" for a, b in table.date_order)
+        lines += ["", f"When present: {pairs}."]
+    return lines
+
+
+def render_contract(contract: Contract) -> str:
+    """Files per source system, then the code lists, for contract version N."""
+    lines = [f"Contract version {contract.version}.", ""]
+    systems = list(dict.fromkeys(t.system for t in contract.tables.values()))
+    for system in systems:
+        tables = [t for t in contract.tables.values() if t.system == system]
+        lines += [f"### {SYSTEMS.get(system, system.upper())}: `{system}/`", ""]
+        lines += _table(["file", "key", "columns"],
+                        [[f"`{t.relative_path}`" + (" (optional)" if t.optional else ""),
+                          ", ".join(t.key), len(t.columns)] for t in tables])
+        for table in tables:
+            lines += ["", *_table_section(table)]
+        lines.append("")
+    used_by: dict[str, list[str]] = {name: [] for name in contract.code_lists}
+    for table in contract.tables.values():
+        for column in table.columns:
+            if column.code_list:
+                used_by[column.code_list].append(f"{table.name}.{column.name}")
+    lines += ["### Code lists", ""]
+    lines += _table(["list", "codes", "used by"],
+                    [[f"`{name}`", ", ".join(codes), ", ".join(used_by[name])]
+                     for name, codes in contract.code_lists.items()])
+    return "\n".join(lines) + "\n"
+
+
+def replace_generated(page: str, source: str, generated: str) -> str:
+    """`page` with the text between its markers for `source` replaced by `generated`."""
+    begin = begin_marker(source)
+    if page.count(begin) != 1 or page.count(END_MARKER) != 1:
+        raise ValueError(f"the page must hold each marker once:\n{begin}\n{END_MARKER}")
+    head, rest = page.split(begin)
+    _, tail = rest.split(END_MARKER)
+    return f"{head}{begin}\n{generated}{END_MARKER}{tail}"
+
+
+def doc_files(contract: Contract | None = None,
+              catalogue: list[dict[str, str]] | None = None) -> dict[Path, str]:
+    """Each generated page's path and the full text it should have."""
+    contract = contract or load_contract()
+    catalogue = read_catalogue() if catalogue is None else catalogue
+    return {
+        MEASURES_DOC: replace_generated(MEASURES_DOC.read_text(encoding="utf-8"),
+                                        "seeds/process_model_measures.csv",
+                                        render_measures(catalogue)),
+        CONTRACT_DOC: replace_generated(CONTRACT_DOC.read_text(encoding="utf-8"),
+                                        "csc/contract.yml", render_contract(contract)),
+    }
+
+
+def main() -> int:
+    for path, text in doc_files().items():
+        if path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path.relative_to(PROJECT_DIR)}")
+        else:
+            print(f"unchanged {path.relative_to(PROJECT_DIR)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
