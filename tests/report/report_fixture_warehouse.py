@@ -1,6 +1,6 @@
-"""A published warehouse file built by hand for the report's tests: the contract's tables
-(warehouse-contract.md) with plausible figures for every catalogue measure, so the renderer
-is tested on every layout case before the real marts land.
+"""A published warehouse file built by hand for the report's tests: the published tables
+(models/marts/_marts__models.yml) with plausible figures for every catalogue measure, so the
+renderer is tested on every layout case before the real marts land.
 
 Deliberate gaps, so the tests see how the report copes:
 - single_assessments_45wd has no rows at all;

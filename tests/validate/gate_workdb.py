@@ -1,6 +1,6 @@
 """A small, clean, internally consistent work database built by hand for the gate's tests.
 
-It has the shape the marts contract promises (warehouse-contract.md): every catalogue
+It has the shape the published marts promise (models/marts/_marts__models.yml): every catalogue
 measure for two LAs and five reporting periods (the 2012-13 year and 2013-14 Q1..Q4) in
 marts.measure_values and marts.measure_values_as_reported, Table 1 in
 marts.contact_outcomes_by_source, the catalogue from the dbt seed, a few raw records that
