@@ -19,18 +19,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from csc.config import PROJECT_DIR
 from csc.contract import Contract, load_contract
 from csc.generate.calendar import WorkingDays, add_months, day, to_date
 from csc.generate.drops import DropWriter, encode_drops
-from csc.generate.model import Builder
+from csc.generate.history import build_history
 from csc.generate.reference import demo_reference, synthetic_reference, write_reference
 from csc.generate.tables import assemble
 from csc.generate.targets import (
     DEMO_LA,
     DEMO_YEAR,
     PERIOD_LABELS,
+    LaPlan,
     demo_plan,
     read_appendix2,
     synthetic_plan,
@@ -76,12 +78,14 @@ class GenerationResult:
     shortfalls: list[str]
 
 
-def _build_la(plan, wd: WorkingDays, seed: int, horizon_end: int, contract: Contract):
+def _build_la(plan: LaPlan, working_days: WorkingDays, seed: int, horizon_end: int,
+              contract: Contract) -> tuple[dict[str, pa.Table], pd.DataFrame, list[str]]:
+    """One LA's contract tables, its true CAF child -> person mapping and the targets its
+    history could not meet; the history and the tables draw from one random stream."""
     rng = np.random.default_rng(seed)
-    builder = Builder(plan, wd, rng, horizon_end)
-    built = builder.build()
-    tables, truth = assemble(plan.la_code, built, contract, plan.size, rng, horizon_end)
-    return tables, truth, builder.short
+    history = build_history(plan, working_days, rng, horizon_end)
+    tables, truth = assemble(plan.la_code, history, contract, plan.size, rng, horizon_end)
+    return tables, truth, history.shortfalls
 
 
 def _write_truth(truth_dir: Path | None, frames: list[pd.DataFrame]) -> None:
