@@ -49,27 +49,27 @@ def _where(mask: np.ndarray, values: pa.Array, other: str = "") -> pa.Array:
 def _table(cols: dict) -> pa.Table:
     """A pyarrow table from numpy or Arrow arrays and scalars (broadcast): ints stay day
     numbers or counts, everything else is text."""
-    n = max(len(v) for v in cols.values()
-            if isinstance(v, np.ndarray | list | pd.Series | pa.Array | pa.ChunkedArray))
+    n_rows = max(len(values) for values in cols.values()
+                 if isinstance(values, np.ndarray | list | pd.Series | pa.Array | pa.ChunkedArray))
     arrays = {}
-    for k, v in cols.items():
-        if isinstance(v, pa.Array | pa.ChunkedArray):
-            arrays[k] = v
+    for name, values in cols.items():
+        if isinstance(values, pa.Array | pa.ChunkedArray):
+            arrays[name] = values
             continue
-        if np.isscalar(v) and isinstance(v, str):
+        if np.isscalar(values) and isinstance(values, str):
             # a constant: one dictionary entry repeated, decoded in C++
-            arrays[k] = pa.DictionaryArray.from_arrays(
-                pa.array(np.zeros(n, dtype=np.int32)), pa.array([v])).cast(pa.string())
+            arrays[name] = pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(n_rows, dtype=np.int32)), pa.array([values])).cast(pa.string())
             continue
-        v = np.full(n, v) if np.isscalar(v) else np.asarray(v)
-        if v.dtype.kind in "iuf":
-            arrays[k] = pa.array(v.astype(np.int64))
+        values = np.full(n_rows, values) if np.isscalar(values) else np.asarray(values)
+        if values.dtype.kind in "iuf":
+            arrays[name] = pa.array(values.astype(np.int64))
         else:
             try:
-                arrays[k] = pa.array(v if v.dtype.kind == "U" else v.astype(object),
-                                     type=pa.string())
+                arrays[name] = pa.array(values if values.dtype.kind == "U"
+                                        else values.astype(object), type=pa.string())
             except pa.ArrowTypeError as exc:
-                raise TypeError(f"column {k}: {exc}") from exc
+                raise TypeError(f"column {name}: {exc}") from exc
     return pa.table(arrays)
 
 
