@@ -110,18 +110,39 @@ def assemble(la: str, history: LaHistory, contract: Contract, size: float,
              rng: np.random.Generator, horizon_end: int) -> tuple[dict[str, pa.Table],
                                                                    pd.DataFrame]:
     """Contract tables (with hidden columns) and the true CAF-child -> person mapping.
-    The tables draw from `rng` in the order written here."""
-    tables: dict[str, pa.Table] = {}
+
+    The tables draw from `rng` in the order of the calls here (the output depends on it):
+    workers of contacts, referrals and assessments; CLA review days; persons; conference
+    and CLA review participation; CAF children."""
     person_ids = _Lookup(_ids("P", history.n_people))
     workers = _workers(la, size)
-    tables["workers"] = _table({
+    tables = {"workers": _table({
         **{column: workers[column].to_numpy(dtype=object) for column in workers.columns},
-        "_rec": np.full(len(workers), -10**6)})
-    source_codes = contract.code_lists["referral_source"]
+        "_rec": np.full(len(workers), -10**6)})}
+    tables.update(_front_door_tables(la, history, person_ids, workers,
+                                     contract.code_lists["referral_source"], rng))
+    tables.update(_child_protection_tables(la, history, person_ids))
+    tables["cla_episodes"] = _episodes_table(la, history, person_ids)
+    cla_reviews = _cla_review_rows(history.periods, horizon_end, rng)
+    persons, dob, people = _persons(la, history, person_ids, contract, rng, horizon_end)
+    tables["persons"] = persons.filter(pa.array(persons["_rec"].to_numpy() <= horizon_end))
+    tables["cp_conferences"] = _conferences_table(la, _conference_rows(history), dob,
+                                                  person_ids, rng)
+    tables["cla_reviews"] = _cla_reviews_table(la, cla_reviews, history, dob, person_ids, rng)
+    tables["care_leaver_contacts"] = _care_leaver_contacts_table(la, history, person_ids)
+    visible = persons["_rec"].to_numpy() <= horizon_end
+    caf_tables, truth = _caf_tables(la, history.cafs, people, visible, person_ids, dob, rng)
+    tables.update(caf_tables)
+    return tables, truth
 
+
+def _front_door_tables(la: str, history: LaHistory, person_ids: _Lookup,
+                       workers: pd.DataFrame, source_codes: tuple[str, ...],
+                       rng: np.random.Generator) -> dict[str, pa.Table]:
+    """contacts, referrals and assessments, each record with a worker of its team."""
     contacts = history.contacts
     worker, team = _staff(workers, "FCT", len(contacts), rng)
-    tables["contacts"] = _table({
+    contacts_table = _table({
         "la_code": la, "contact_id": _ids("C", contacts.contact_id.to_numpy(), 8),
         "person_id": person_ids[contacts.person.to_numpy()],
         "contact_date": contacts.contact_date.to_numpy(),
@@ -134,7 +155,7 @@ def assemble(la: str, history: LaHistory, contract: Contract, size: float,
 
     referrals = history.referrals
     worker, team = _staff(workers, "AST", len(referrals), rng)
-    tables["referrals"] = _table({
+    referrals_table = _table({
         "la_code": la, "referral_id": _ids("R", referrals.referral_id.to_numpy(), 8),
         "contact_id": _ids("C", referrals.contact_id.to_numpy(), 8),
         "person_id": person_ids[referrals.person.to_numpy()],
@@ -147,44 +168,48 @@ def assemble(la: str, history: LaHistory, contract: Contract, size: float,
         "_nfa": referrals.nfa_date.to_numpy()})
 
     assessments = history.assessments
-    person_of_referral = referrals.person.to_numpy()
     worker, team = _staff(workers, "AST", len(assessments), rng)
     core = assessments.type.to_numpy() == "core"
     worker[core], team[core] = _staff(workers, "SCP", int(core.sum()), rng)
-    tables["assessments"] = _table({
+    assessments_table = _table({
         "la_code": la, "assessment_id": _ids("A", assessments.assessment_id.to_numpy(), 8),
         "referral_id": _ids("R", assessments.referral_id.to_numpy(), 8),
-        "person_id": person_ids[person_of_referral[assessments.referral_id.to_numpy()]],
+        "person_id": person_ids[referrals.person.to_numpy()[
+            assessments.referral_id.to_numpy()]],
         "assessment_type": assessments.type.to_numpy(),
         "start_date": assessments.start.to_numpy(),
         "completed_date": assessments.completed.to_numpy(), "team_id": team,
         "worker_id": worker, "_rec": assessments.start.to_numpy()})
+    return {"contacts": contacts_table, "referrals": referrals_table,
+            "assessments": assessments_table}
 
-    enquiries = history.enquiries
-    tables["s47_enquiries"] = _table({
+
+def _child_protection_tables(la: str, history: LaHistory,
+                             person_ids: _Lookup) -> dict[str, pa.Table]:
+    """s47_enquiries and cp_plans (cp_conferences need dates of birth: _conferences_table)."""
+    enquiries, plans = history.enquiries, history.plans
+    enquiries_table = _table({
         "la_code": la, "s47_id": _ids("S", enquiries.s47_id.to_numpy()),
         "referral_id": _ids("R", enquiries.referral_id.to_numpy(), 8),
-        "person_id": person_ids[person_of_referral[enquiries.referral_id.to_numpy()]],
+        "person_id": person_ids[history.referrals.person.to_numpy()[
+            enquiries.referral_id.to_numpy()]],
         "start_date": enquiries.start.to_numpy(), "end_date": enquiries.end.to_numpy(),
         "icpc_required": enquiries.icpc_required.to_numpy(), "_rec": enquiries.start.to_numpy()})
-
-    plans = history.plans
-    plan_person = np.asarray(history.plan_person)
-    tables["cp_plans"] = _table({
+    plans_table = _table({
         "la_code": la, "cp_plan_id": _ids("CP", plans.plan_id.to_numpy()),
-        "person_id": person_ids[plan_person], "start_date": plans.start.to_numpy(),
-        "end_date": plans.end.to_numpy(), "initial_category": plans.initial_category.to_numpy(),
+        "person_id": person_ids[np.asarray(history.plan_person)],
+        "start_date": plans.start.to_numpy(), "end_date": plans.end.to_numpy(),
+        "initial_category": plans.initial_category.to_numpy(),
         "latest_category": plans.latest_category.to_numpy(), "_rec": plans.recorded.to_numpy()})
+    return {"s47_enquiries": enquiries_table, "cp_plans": plans_table}
 
-    conferences = _conference_rows(history, person_of_referral[
-        enquiries.referral_id.to_numpy()])
 
-    periods = history.periods
-    period_person = np.asarray(history.period_person)
+def _episodes_table(la: str, history: LaHistory, person_ids: _Lookup) -> pa.Table:
     episodes = history.episodes
-    tables["cla_episodes"] = _table({
+    return _table({
         "la_code": la, "episode_id": _ids("E", episodes.episode_id.to_numpy()),
-        "person_id": person_ids[period_person[episodes.period_id.to_numpy()]],
+        "person_id": person_ids[np.asarray(history.period_person)[
+            episodes.period_id.to_numpy()]],
         "start_date": episodes.start.to_numpy(), "reason_new_episode": episodes.rne.to_numpy(),
         "legal_status": episodes.legal_status.to_numpy(),
         "placement_type": episodes.placement_type.to_numpy(),
@@ -193,14 +218,19 @@ def assemble(la: str, history: LaHistory, contract: Contract, size: float,
         "reason_place_change": episodes.reason_place_change.to_numpy(),
         "_rec": episodes.start.to_numpy()})
 
-    cla_reviews = _cla_review_rows(periods, horizon_end, rng)
 
-    # Persons: first seen, date of birth, who they are.
+def _persons(la: str, history: LaHistory, person_ids: _Lookup, contract: Contract,
+             rng: np.random.Generator, horizon_end: int
+             ) -> tuple[pa.Table, np.ndarray, dict[str, np.ndarray]]:
+    """Every person (first seen, date of birth, who they are), unfiltered: `_rec` past the
+    horizon means never seen. Returns (persons, date of birth, names and the rest)."""
+    plan_person = np.asarray(history.plan_person)
+    period_person = np.asarray(history.period_person)
     seen = pd.concat([
-        pd.DataFrame({"person": contacts.person.to_numpy(),
-                      "day": contacts.recorded.to_numpy()}),
-        pd.DataFrame({"person": plan_person, "day": plans.recorded.to_numpy()}),
-        pd.DataFrame({"person": period_person, "day": periods.start.to_numpy()}),
+        pd.DataFrame({"person": history.contacts.person.to_numpy(),
+                      "day": history.contacts.recorded.to_numpy()}),
+        pd.DataFrame({"person": plan_person, "day": history.plans.recorded.to_numpy()}),
+        pd.DataFrame({"person": period_person, "day": history.periods.start.to_numpy()}),
     ]).groupby("person").day.agg(["min", "max"])
     n_people = len(person_ids)
     first_seen = np.full(n_people, horizon_end + 1)
@@ -211,25 +241,27 @@ def assemble(la: str, history: LaHistory, contract: Contract, size: float,
     room = np.maximum(0, 17 * 365 - (last_seen - first_seen))  # under 18 at the last event
     age_days = np.minimum(age_first_seen * 365 + rng.integers(0, 365, n_people), room)
     dob = first_seen - age_days
-    dob[period_person] = periods.dob.to_numpy()
+    dob[period_person] = history.periods.dob.to_numpy()
     people = draw_people(n_people, rng, contract.code_lists["ethnicity"],
                          contract.code_lists["sex"])
     upn = np.where(
         (rng.random(n_people) < 0.75) & (first_seen - dob > 4 * 365),
         np.char.add("A", rng.integers(10**11, 10**12, n_people).astype(str)).astype(object), "")
-    tables["persons"] = _table({
+    persons = _table({
         "la_code": la, "person_id": person_ids.values, "forename": people["forename"],
         "surname": people["surname"], "date_of_birth": dob, "sex": people["sex"],
         "ethnicity": people["ethnicity"], "postcode": people["postcode"], "upn": upn,
         "date_of_death": NONE, "_rec": first_seen})
-    visible = first_seen <= horizon_end
-    tables["persons"] = tables["persons"].filter(pa.array(visible))
+    return persons, dob, people
 
+
+def _conferences_table(la: str, conferences: pd.DataFrame, dob: np.ndarray,
+                       person_ids: _Lookup, rng: np.random.Generator) -> pa.Table:
     age_at_conference = conferences.date.to_numpy() - dob[conferences.person.to_numpy()]
     participation = np.where(age_at_conference < 4 * 365, "not_applicable",
                              rng.choice(["attended", "views_conveyed", "not_attended"],
                                         len(conferences), p=[0.3, 0.5, 0.2]))
-    tables["cp_conferences"] = _table({
+    return _table({
         "la_code": la, "conference_id": _ids("K", np.arange(len(conferences))),
         "person_id": person_ids[conferences.person.to_numpy()],
         "s47_id": _where(conferences.s47.to_numpy() >= 0,
@@ -241,33 +273,39 @@ def assemble(la: str, history: LaHistory, contract: Contract, size: float,
         "outcome_plan": conferences.outcome.to_numpy(), "child_participation": participation,
         "_rec": conferences.recorded.to_numpy()})
 
-    review_person = period_person[cla_reviews.period.to_numpy()]
+
+def _cla_reviews_table(la: str, cla_reviews: pd.DataFrame, history: LaHistory,
+                       dob: np.ndarray, person_ids: _Lookup,
+                       rng: np.random.Generator) -> pa.Table:
+    review_person = np.asarray(history.period_person)[cla_reviews.period.to_numpy()]
     age_at_review = cla_reviews.date.to_numpy() - dob[review_person]
-    tables["cla_reviews"] = _table({
+    return _table({
         "la_code": la, "review_id": _ids("V", np.arange(len(cla_reviews))),
         "person_id": person_ids[review_person], "review_date": cla_reviews.date.to_numpy(),
         "participation_code": np.where(age_at_review < 4 * 365, "PN0", rng.choice(
             ["PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7"], len(cla_reviews))),
         "_rec": cla_reviews.date.to_numpy()})
 
+
+def _care_leaver_contacts_table(la: str, history: LaHistory, person_ids: _Lookup) -> pa.Table:
     in_touch = history.care_leaver_contacts
-    tables["care_leaver_contacts"] = _table({
-        "la_code": la, "person_id": person_ids[period_person[in_touch.period_id.to_numpy()]],
+    return _table({
+        "la_code": la,
+        "person_id": person_ids[np.asarray(history.period_person)[
+            in_touch.period_id.to_numpy()]],
         "contact_date": in_touch.contact_date.to_numpy(), "in_touch": in_touch.in_touch.to_numpy(),
         "activity": in_touch.activity.to_numpy(),
         "accommodation": in_touch.accommodation.to_numpy(),
         "accommodation_suitable": in_touch.accommodation_suitable.to_numpy(),
         "_rec": in_touch.contact_date.to_numpy()})
 
-    caf_tables, truth = _caf_tables(la, history.cafs, people, visible, person_ids, dob, rng)
-    tables.update(caf_tables)
-    return tables, truth
 
-
-def _conference_rows(history: LaHistory, enquiry_person: np.ndarray) -> pd.DataFrame:
+def _conference_rows(history: LaHistory) -> pd.DataFrame:
     """Initial conferences (on an enquiry, with the plan they made) and review conferences
     (of a plan): person, s47, plan (NONE: none), type, date, outcome, recorded."""
     plans, conferences = history.plans, history.conferences
+    enquiry_person = history.referrals.person.to_numpy()[
+        history.enquiries.referral_id.to_numpy()]
     plan_of_enquiry = pd.Series(plans.plan_id.to_numpy(), index=plans.s47_id.to_numpy())
     plan_of_enquiry = plan_of_enquiry[plan_of_enquiry.index >= 0]
     plan_made = plan_of_enquiry.reindex(conferences.s47_id.to_numpy()).to_numpy()
