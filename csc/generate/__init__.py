@@ -5,9 +5,9 @@
 the drop dated a fortnight after the period ends, reproduces the published Appendix 2 and
 Table 1 (docs/calibration.md lists the cells that cannot hold and why). `generate` writes
 many LAs over any years with a chosen drop frequency, for scale tests. Each drop is a full
-snapshot as at its extract date (csc.generate.drops). Modules: calendar (working days),
-targets (what each quarter must contain), model (building one LA's history to its targets),
-tables (the contract's tables), people (names and CAF re-keying errors), drops (snapshots).
+snapshot as at its extract date (csc.generate.drops). docs/generator.md lists the modules:
+the LA's targets, the calendar, one module per domain of its history (csc.generate.history
+runs them in order), the contract's tables, people's names, reference tables and drops.
 """
 
 from __future__ import annotations
