@@ -5,9 +5,9 @@
 the drop dated a fortnight after the period ends, reproduces the published Appendix 2 and
 Table 1 (docs/calibration.md lists the cells that cannot hold and why). `generate` writes
 many LAs over any years with a chosen drop frequency, for scale tests. Each drop is a full
-snapshot as at its extract date (csc.generate.drops). Modules: calendar (working days),
-targets (what each quarter must contain), model (building one LA's history to its targets),
-tables (the contract's tables), people (names and CAF re-keying errors), drops (snapshots).
+snapshot as at its extract date (csc.generate.drops). docs/generator.md lists the modules:
+the LA's targets, the calendar, one module per domain of its history (csc.generate.history
+runs them in order), the contract's tables, people's names, reference tables and drops.
 """
 
 from __future__ import annotations
@@ -19,18 +19,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from csc.config import PROJECT_DIR
 from csc.contract import Contract, load_contract
 from csc.generate.calendar import WorkingDays, add_months, day, to_date
 from csc.generate.drops import DropWriter, encode_drops
-from csc.generate.model import Builder
+from csc.generate.history import build_history
 from csc.generate.reference import demo_reference, synthetic_reference, write_reference
 from csc.generate.tables import assemble
 from csc.generate.targets import (
     DEMO_LA,
     DEMO_YEAR,
     PERIOD_LABELS,
+    LaPlan,
     demo_plan,
     read_appendix2,
     synthetic_plan,
@@ -54,13 +56,15 @@ class Period:
 
 
 def _demo_periods() -> list[Period]:
-    a2 = read_appendix2()
-    contacts = a2[(a2.measure_id == "contacts") & a2.breakdown_by.isna()].set_index(
+    appendix2 = read_appendix2()
+    contacts = appendix2[(appendix2.measure_id == "contacts")
+                         & appendix2.breakdown_by.isna()].set_index(
         "reporting_period")["numerator"]
     out = [Period("2012-13", date(DEMO_YEAR, 4, 1), date(DEMO_YEAR + 1, 3, 31),
                   int(contacts["2012-13"]))]
-    for k, label in enumerate(PERIOD_LABELS[1:]):
-        start = to_date(int(add_months(np.array([day(date(DEMO_YEAR + 1, 4, 1))]), 3 * k)[0]))
+    for quarter, label in enumerate(PERIOD_LABELS[1:]):
+        start = to_date(int(add_months(np.array([day(date(DEMO_YEAR + 1, 4, 1))]),
+                                       3 * quarter)[0]))
         end = to_date(int(add_months(np.array([day(start)]), 3)[0]) - 1)
         out.append(Period(label, start, end, int(contacts[label])))
     return out
@@ -76,12 +80,14 @@ class GenerationResult:
     shortfalls: list[str]
 
 
-def _build_la(plan, wd: WorkingDays, seed: int, horizon_end: int, contract: Contract):
+def _build_la(plan: LaPlan, working_days: WorkingDays, seed: int, horizon_end: int,
+              contract: Contract) -> tuple[dict[str, pa.Table], pd.DataFrame, list[str]]:
+    """One LA's contract tables, its true CAF child -> person mapping and the targets its
+    history could not meet; the history and the tables draw from one random stream."""
     rng = np.random.default_rng(seed)
-    builder = Builder(plan, wd, rng, horizon_end)
-    built = builder.build()
-    tables, truth = assemble(plan.la_code, built, contract, plan.size, rng, horizon_end)
-    return tables, truth, builder.short
+    history = build_history(plan, working_days, rng, horizon_end)
+    tables, truth = assemble(plan.la_code, history, contract, plan.size, rng, horizon_end)
+    return tables, truth, history.shortfalls
 
 
 def _write_truth(truth_dir: Path | None, frames: list[pd.DataFrame]) -> None:
@@ -98,17 +104,18 @@ def generate_demo(out: Path, seed: int = DEMO_SEED, contract: Contract | None = 
     contract = contract or load_contract()
     rng = np.random.default_rng(seed)
     plan = demo_plan(rng)
-    drops = [day(p.extract_date) for p in DEMO_PERIODS]
-    wd = WorkingDays(2003, DEMO_YEAR + 3)
-    tables, truth_frame, short = _build_la(plan, wd, seed + 1, max(drops), contract)
+    drops = [day(period.extract_date) for period in DEMO_PERIODS]
+    working_days = WorkingDays(2003, DEMO_YEAR + 3)
+    tables, truth_frame, short = _build_la(plan, working_days, seed + 1, max(drops), contract)
     if shortfalls is not None:
         shortfalls.extend(short)
     writer = DropWriter(Path(out), contract)
     reference = demo_reference(plan.la_code, DEMO_YEAR + 1, seed + 2)
     columns = {name: contract.table(name).column_names for name in reference}
-    for d in drops:
-        writer.write(to_date(d).isoformat(), tables, d)
-        write_reference(Path(out) / to_date(d).isoformat(), reference, to_date(d), columns)
+    for extract_day in drops:
+        name = to_date(extract_day).isoformat()
+        writer.write(name, tables, extract_day)
+        write_reference(Path(out) / name, reference, to_date(extract_day), columns)
     _write_truth(truth, [truth_frame])
     return writer.drops()
 
@@ -123,7 +130,7 @@ def drop_days(first: date, last: date, how: str) -> list[int]:
     step = {"quarterly": 3, "monthly": 1}[how]
     ends = add_months(np.array([start]), np.arange(step, 10_000, step)) - 1
     ends = ends[ends <= end]
-    return [int(e) + DROP_LAG for e in ends]
+    return [int(end) + DROP_LAG for end in ends]
 
 
 def la_sizes(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -137,8 +144,8 @@ def la_codes(n: int) -> list[str]:
     in its region), then unused three-digit codes if more are asked for."""
     listed = pd.read_csv(PROJECT_DIR / "seeds" / "english_local_authorities.csv",
                          dtype=str)["la_code"].tolist()
-    codes = [DEMO_LA] + [c for c in listed if c != DEMO_LA]
-    codes += [str(c) for c in range(201, 999) if str(c) not in set(codes)]
+    codes = [DEMO_LA] + [code for code in listed if code != DEMO_LA]
+    codes += [str(code) for code in range(201, 999) if str(code) not in set(codes)]
     return codes[:n]
 
 
@@ -149,13 +156,13 @@ def _build_synthetic(args: tuple) -> tuple[list[dict], pd.DataFrame, list[str]]:
     """Build one uncalibrated LA and encode its snapshots as CSV rows (run in a worker
     process, so building and encoding run in parallel and the parent only appends)."""
     global _CONTRACT
-    la, k, seed, size, first_fy, last_fy, days, wd = args
+    la, position, seed, size, first_fy, last_fy, days, working_days = args
     if _CONTRACT is None:
         _CONTRACT = load_contract()
-    la_rng = np.random.default_rng([seed, k])
+    la_rng = np.random.default_rng([seed, position])
     plan = synthetic_plan(la, first_fy, last_fy, size, la_rng)
-    tables, truth, short = _build_la(plan, wd, int(la_rng.integers(2**31)), max(days),
-                                     _CONTRACT)
+    tables, truth, short = _build_la(plan, working_days, int(la_rng.integers(2**31)),
+                                     max(days), _CONTRACT)
     return encode_drops(_CONTRACT, tables, days), truth, short
 
 
@@ -178,11 +185,11 @@ def generate(out: Path, las: list[str], first: date, last: date, drops: str = "f
     last_fy = last.year if last.month >= 4 else last.year - 1
     # The working-day calendar is built once here (the holidays package is slow to import)
     # and shipped to the workers with each job.
-    wd = WorkingDays(first_fy - 6, last_fy + 2)
-    jobs = [(la, k, seed, float(la_size[k]), first_fy, last_fy, days, wd)
-            for k, la in enumerate(las)]
+    working_days = WorkingDays(first_fy - 6, last_fy + 2)
+    jobs = [(la, position, seed, float(la_size[position]), first_fy, last_fy, days,
+             working_days) for position, la in enumerate(las)]
     writer = DropWriter(Path(out), contract)
-    names = [to_date(d).isoformat() for d in days]
+    names = [to_date(extract_day).isoformat() for extract_day in days]
     truths, shortfalls = [], []
 
     def consume(results: Iterator) -> None:
@@ -213,11 +220,12 @@ def _write_synthetic_reference(out: Path, las: list[str], la_size: np.ndarray, f
                                contract: Contract) -> None:
     """Every LA's population and Cafcass figures into each drop's reference folder."""
     reference: dict[str, list[dict[str, object]]] = {}
-    for k, la in enumerate(las):
-        tables = synthetic_reference(la, float(la_size[k]), first_fy, last_fy,
-                                     np.random.default_rng([seed, k, 2]))
+    for position, la in enumerate(las):
+        tables = synthetic_reference(la, float(la_size[position]), first_fy, last_fy,
+                                     np.random.default_rng([seed, position, 2]))
         for name, rows in tables.items():
             reference.setdefault(name, []).extend(rows)
     columns = {name: contract.table(name).column_names for name in reference}
-    for d in days:
-        write_reference(out / to_date(d).isoformat(), reference, to_date(d), columns)
+    for extract_day in days:
+        write_reference(out / to_date(extract_day).isoformat(), reference, to_date(extract_day),
+                        columns)

@@ -95,14 +95,15 @@ def caf_copies(fore: np.ndarray, sur: np.ndarray, dob: np.ndarray, postcode: np.
     styp = rng.random(n) < 0.08
     sur[styp] = _typo(sur[styp], rng)
     # Day and month transposed (only possible when the day is 12 or less).
-    d = (np.datetime64("1970-01-01") + dob.astype("timedelta64[D]"))
-    y = d.astype("datetime64[Y]").astype(int) + 1970
-    m = d.astype("datetime64[M]").astype(int) % 12 + 1
-    dd = (d - d.astype("datetime64[M]")).astype(int) + 1
-    swap = (rng.random(n) < 0.07) & (dd <= 12) & (dd != m)
+    birth = (np.datetime64("1970-01-01") + dob.astype("timedelta64[D]"))
+    year = birth.astype("datetime64[Y]").astype(int) + 1970
+    month = birth.astype("datetime64[M]").astype(int) % 12 + 1
+    day_of_month = (birth - birth.astype("datetime64[M]")).astype(int) + 1
+    swap = (rng.random(n) < 0.07) & (day_of_month <= 12) & (day_of_month != month)
     if swap.any():
-        swapped = np.array([f"{yy:04d}-{mm:02d}-{xx:02d}" for yy, mm, xx in
-                            zip(y[swap], dd[swap], m[swap], strict=True)], dtype="datetime64[D]")
+        swapped = np.array([f"{y:04d}-{m:02d}-{d:02d}" for y, m, d in
+                            zip(year[swap], day_of_month[swap], month[swap], strict=True)],
+                           dtype="datetime64[D]")
         dob[swap] = (swapped - np.datetime64("1970-01-01")).astype(np.int64)
     moved = rng.random(n) < 0.12
     postcode[moved] = postcodes(int(moved.sum()), rng)

@@ -26,17 +26,18 @@ def demo_reference(la_code: str, last_year: int, seed: int
     rng = np.random.default_rng(seed)
     population = {year: 41_640 + 90 * (year - FIRST_YEAR) for year in range(FIRST_YEAR,
                                                                             last_year + 1)}
-    a2 = read_appendix2()
-    published = float(a2.loc[(a2["measure_id"] == "cafcass_care_applications_rate")
-                             & (a2["reporting_period"] == "2012-13"), "value"].iloc[0])
+    appendix2 = read_appendix2()
+    published = float(appendix2.loc[
+        (appendix2["measure_id"] == "cafcass_care_applications_rate")
+        & (appendix2["reporting_period"] == "2012-13"), "value"].iloc[0])
     applications = []
     for year in range(FIRST_YEAR, last_year + 1):
         rate = published if year == 2012 else float(rng.uniform(18, 30))
         total = _applications_for_rate(rate, population[year])
         applications.extend(_by_quarter(la_code, year, total))
     return {
-        "child_population": [{"la_code": la_code, "year": y, "population_0_17": p}
-                             for y, p in population.items()],
+        "child_population": [{"la_code": la_code, "year": year, "population_0_17": children}
+                             for year, children in population.items()],
         "cafcass_care_applications": applications,
     }
 
@@ -57,8 +58,8 @@ def synthetic_reference(la_code: str, contacts_a_year: float, first_year: int,
         total = int(round(rng.uniform(10, 20) * children / 10_000))
         applications.extend(_by_quarter(la_code, year, total))
     return {
-        "child_population": [{"la_code": la_code, "year": y, "population_0_17": p}
-                             for y, p in population.items()],
+        "child_population": [{"la_code": la_code, "year": year, "population_0_17": children}
+                             for year, children in population.items()],
         "cafcass_care_applications": applications,
     }
 
@@ -66,9 +67,11 @@ def synthetic_reference(la_code: str, contacts_a_year: float, first_year: int,
 def _by_quarter(la_code: str, year: int, total: int) -> list[dict[str, object]]:
     """A financial year's applications spread over its four quarters as evenly as whole
     numbers allow."""
-    quarters = np.full(4, total // 4) + (np.arange(4) < total % 4)
-    return [{"la_code": la_code, "quarter_start": date(year + (q == 3), [4, 7, 10, 1][q], 1),
-             "care_applications": int(n)} for q, n in enumerate(quarters)]
+    per_quarter = np.full(4, total // 4) + (np.arange(4) < total % 4)
+    return [{"la_code": la_code,
+             "quarter_start": date(year + (quarter == 3), [4, 7, 10, 1][quarter], 1),
+             "care_applications": int(applications)}
+            for quarter, applications in enumerate(per_quarter)]
 
 
 def _applications_for_rate(rate: float, population: int) -> int:
@@ -76,15 +79,16 @@ def _applications_for_rate(rate: float, population: int) -> int:
     place, is closest to `rate` (a plain rounding of rate x population can print 0.1 off)."""
     estimate = round(rate * population / 10_000)
     return min(range(estimate - 2, estimate + 3),
-               key=lambda n: abs(round(10_000 * n / population, 1) - rate))
+               key=lambda applications: abs(round(10_000 * applications / population, 1)
+                                            - rate))
 
 
 def write_reference(drop: Path, tables: dict[str, list[dict[str, object]]], as_at: date,
                     columns: dict[str, list[str]]) -> None:
     """Write each reference table into `drop/reference/` as known on `as_at`."""
     known = {
-        "child_population": lambda r: date(int(r["year"]), 6, 30) <= as_at,
-        "cafcass_care_applications": lambda r: _quarter_end(r["quarter_start"]) < as_at,
+        "child_population": lambda row: date(int(row["year"]), 6, 30) <= as_at,
+        "cafcass_care_applications": lambda row: _quarter_end(row["quarter_start"]) < as_at,
     }
     for name, rows in tables.items():
         path = drop / "reference" / f"{name}.csv"
@@ -92,7 +96,7 @@ def write_reference(drop: Path, tables: dict[str, list[dict[str, object]]], as_a
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=columns[name], lineterminator="\n")
             writer.writeheader()
-            writer.writerows(r for r in rows if known[name](r))
+            writer.writerows(row for row in rows if known[name](row))
 
 
 def _quarter_end(start: date) -> date:

@@ -1,4 +1,4 @@
-"""Turn one LA's built history (csc.generate.model) into the extract contract's tables.
+"""Turn one LA's built history (csc.generate.history) into the extract contract's tables.
 
 Each table comes out with exactly the contract's columns (read from csc.contract), dates as
 day numbers, plus `_rec` (the day the record first appears in the source system) and, for
@@ -14,9 +14,10 @@ import pyarrow.compute as pc
 
 from csc.contract import Contract
 from csc.generate.calendar import add_months
+from csc.generate.contacts import CLOSED_LOGGED
+from csc.generate.context import NONE
+from csc.generate.history import LaHistory
 from csc.generate.people import caf_copies, draw_people
-
-NONE = -1
 
 
 def _ids(prefix: str, n: np.ndarray | int, width: int = 7) -> pa.Array:
@@ -48,266 +49,344 @@ def _where(mask: np.ndarray, values: pa.Array, other: str = "") -> pa.Array:
 def _table(cols: dict) -> pa.Table:
     """A pyarrow table from numpy or Arrow arrays and scalars (broadcast): ints stay day
     numbers or counts, everything else is text."""
-    n = max(len(v) for v in cols.values()
-            if isinstance(v, np.ndarray | list | pd.Series | pa.Array | pa.ChunkedArray))
+    n_rows = max(len(values) for values in cols.values()
+                 if isinstance(values, np.ndarray | list | pd.Series | pa.Array | pa.ChunkedArray))
     arrays = {}
-    for k, v in cols.items():
-        if isinstance(v, pa.Array | pa.ChunkedArray):
-            arrays[k] = v
+    for name, values in cols.items():
+        if isinstance(values, pa.Array | pa.ChunkedArray):
+            arrays[name] = values
             continue
-        if np.isscalar(v) and isinstance(v, str):
+        if np.isscalar(values) and isinstance(values, str):
             # a constant: one dictionary entry repeated, decoded in C++
-            arrays[k] = pa.DictionaryArray.from_arrays(
-                pa.array(np.zeros(n, dtype=np.int32)), pa.array([v])).cast(pa.string())
+            arrays[name] = pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(n_rows, dtype=np.int32)), pa.array([values])).cast(pa.string())
             continue
-        v = np.full(n, v) if np.isscalar(v) else np.asarray(v)
-        if v.dtype.kind in "iuf":
-            arrays[k] = pa.array(v.astype(np.int64))
+        values = np.full(n_rows, values) if np.isscalar(values) else np.asarray(values)
+        if values.dtype.kind in "iuf":
+            arrays[name] = pa.array(values.astype(np.int64))
         else:
             try:
-                arrays[k] = pa.array(v if v.dtype.kind == "U" else v.astype(object),
-                                     type=pa.string())
+                arrays[name] = pa.array(values if values.dtype.kind == "U"
+                                        else values.astype(object), type=pa.string())
             except pa.ArrowTypeError as exc:
-                raise TypeError(f"column {k}: {exc}") from exc
+                raise TypeError(f"column {name}: {exc}") from exc
     return pa.table(arrays)
 
 
-def _workers(la: str, size: float, rng: np.random.Generator) -> pd.DataFrame:
-    n_ass = max(1, int(round(3 * size)))
-    n_scp = max(1, int(round(4 * size)))
+def _workers(la: str, size: float) -> pd.DataFrame:
+    """The LA's workers: a first contact team, assessment teams, safeguarding and care
+    planning teams, a children in care and a leaving care team, scaled to the LA's size."""
+    n_assessment_teams = max(1, int(round(3 * size)))
+    n_planning_teams = max(1, int(round(4 * size)))
     teams = ([("FCT", "First Contact Team", "first_contact_officer")]
-             + [(f"AST{i + 1}", f"Assessment Team {i + 1}", "social_worker")
-                for i in range(n_ass)]
-             + [(f"SCP{i + 1}", f"Safeguarding and Care Planning {i + 1}", "social_worker")
-                for i in range(n_scp)]
+             + [(f"AST{number + 1}", f"Assessment Team {number + 1}", "social_worker")
+                for number in range(n_assessment_teams)]
+             + [(f"SCP{number + 1}", f"Safeguarding and Care Planning {number + 1}",
+                 "social_worker") for number in range(n_planning_teams)]
              + [("CIC", "Children in Care", "social_worker"),
                 ("LCT", "Leaving Care Team", "family_support_worker")])
-    rows = []
+    workers = []
     per_team = max(4, int(round(8 * min(size, 3))))
-    for tid, name, role in teams:
-        for k in range(per_team):
-            r = "team_manager" if k == 0 else ("senior_practitioner" if k == 1 and role ==
-                                               "social_worker" else role)
-            rows.append((la, f"W{tid}{k + 1:02d}", tid, name, r))
-    return pd.DataFrame(rows, columns=["la_code", "worker_id", "team_id", "team_name", "role"])
+    for team_id, team_name, team_role in teams:
+        for number in range(per_team):
+            role = "team_manager" if number == 0 else (
+                "senior_practitioner" if number == 1 and team_role == "social_worker"
+                else team_role)
+            workers.append((la, f"W{team_id}{number + 1:02d}", team_id, team_name, role))
+    return pd.DataFrame(workers,
+                        columns=["la_code", "worker_id", "team_id", "team_name", "role"])
 
 
-def _staff(workers: pd.DataFrame, prefix: str, n: int,
+def _staff(workers: pd.DataFrame, team_prefix: str, n_records: int,
            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    w = workers[workers.team_id.str.startswith(prefix)]
-    k = rng.integers(0, len(w), n)
-    return w.worker_id.to_numpy()[k], w.team_id.to_numpy()[k]
+    """(worker_id, team_id) of a random worker of the teams named `team_prefix`..., per
+    record."""
+    team_workers = workers[workers.team_id.str.startswith(team_prefix)]
+    chosen = rng.integers(0, len(team_workers), n_records)
+    return team_workers.worker_id.to_numpy()[chosen], team_workers.team_id.to_numpy()[chosen]
 
 
-def assemble(la: str, built: dict[str, pd.DataFrame], contract: Contract, size: float,
-             rng: np.random.Generator, horizon_end: int) -> tuple[dict[str, pd.DataFrame],
+def assemble(la: str, history: LaHistory, contract: Contract, size: float,
+             rng: np.random.Generator, horizon_end: int) -> tuple[dict[str, pa.Table],
                                                                    pd.DataFrame]:
-    """Contract tables (with hidden columns) and the true CAF-child -> person mapping."""
-    out: dict[str, pd.DataFrame] = {}
-    pid = _Lookup(_ids("P", built["n_people"].n.iloc[0]))
-    workers = _workers(la, size, rng)
-    out["workers"] = _table({**{c: workers[c].to_numpy(dtype=object) for c in workers.columns},
-                             "_rec": np.full(len(workers), -10**6)})
+    """Contract tables (with hidden columns) and the true CAF-child -> person mapping.
 
-    c = built["contacts"]
-    w, t = _staff(workers, "FCT", len(c), rng)
-    src_code = contract.code_lists["referral_source"]
-    out["contacts"] = _table({
-        "la_code": la, "contact_id": _ids("C", c.contact_id.to_numpy(), 8),
-        "person_id": pid[c.person.to_numpy()], "contact_date": c.contact_date.to_numpy(),
-        "contact_source": c.source.to_numpy(),
-        "contact_source_code": _source_codes(c.source.to_numpy(), src_code),
-        "decision_date": c.decision_date.to_numpy(),
-        "outcome": np.where(c.cat.to_numpy() == 0, "closed_logged", "referral"),
-        "team_id": t, "worker_id": w, "_rec": c.rec.to_numpy()})
+    The tables draw from `rng` in the order of the calls here (the output depends on it):
+    workers of contacts, referrals and assessments; CLA review days; persons; conference
+    and CLA review participation; CAF children."""
+    person_ids = _Lookup(_ids("P", history.n_people))
+    workers = _workers(la, size)
+    tables = {"workers": _table({
+        **{column: workers[column].to_numpy(dtype=object) for column in workers.columns},
+        "_rec": np.full(len(workers), -10**6)})}
+    tables.update(_front_door_tables(la, history, person_ids, workers,
+                                     contract.code_lists["referral_source"], rng))
+    tables.update(_child_protection_tables(la, history, person_ids))
+    tables["cla_episodes"] = _episodes_table(la, history, person_ids)
+    cla_reviews = _cla_review_rows(history.periods, horizon_end, rng)
+    persons, dob, people = _persons(la, history, person_ids, contract, rng, horizon_end)
+    tables["persons"] = persons.filter(pa.array(persons["_rec"].to_numpy() <= horizon_end))
+    tables["cp_conferences"] = _conferences_table(la, _conference_rows(history), dob,
+                                                  person_ids, rng)
+    tables["cla_reviews"] = _cla_reviews_table(la, cla_reviews, history, dob, person_ids, rng)
+    tables["care_leaver_contacts"] = _care_leaver_contacts_table(la, history, person_ids)
+    visible = persons["_rec"].to_numpy() <= horizon_end
+    caf_tables, truth = _caf_tables(la, history.cafs, people, visible, person_ids, dob, rng)
+    tables.update(caf_tables)
+    return tables, truth
 
-    r = built["referrals"]
-    w, t = _staff(workers, "AST", len(r), rng)
-    out["referrals"] = _table({
-        "la_code": la, "referral_id": _ids("R", r.referral_id.to_numpy(), 8),
-        "contact_id": _ids("C", r.contact_id.to_numpy(), 8),
-        "person_id": pid[r.person.to_numpy()], "referral_date": r.referral_date.to_numpy(),
-        "referral_source_code": _source_codes(r.source.to_numpy(), src_code),
-        "referral_nfa": "N", "closure_date": np.minimum(r.closure.to_numpy(), 10**8),
-        "closure_reason": r.closure_reason.to_numpy(), "primary_need_code": r.need.to_numpy(),
-        "team_id": t, "worker_id": w, "_rec": r.referral_date.to_numpy(),
-        "_nfa": r.nfa_date.to_numpy()})
 
-    a = built["assessments"]
-    person_of_ref = r.person.to_numpy()
-    w, t = _staff(workers, "AST", len(a), rng)
-    core = a.type.to_numpy() == "core"
-    w2, t2 = _staff(workers, "SCP", int(core.sum()), rng)
-    w[core], t[core] = w2, t2
-    out["assessments"] = _table({
-        "la_code": la, "assessment_id": _ids("A", a.assessment_id.to_numpy(), 8),
-        "referral_id": _ids("R", a.referral_id.to_numpy(), 8),
-        "person_id": pid[person_of_ref[a.referral_id.to_numpy()]],
-        "assessment_type": a.type.to_numpy(), "start_date": a.start.to_numpy(),
-        "completed_date": a.completed.to_numpy(), "team_id": t, "worker_id": w,
-        "_rec": a.start.to_numpy()})
+def _front_door_tables(la: str, history: LaHistory, person_ids: _Lookup,
+                       workers: pd.DataFrame, source_codes: tuple[str, ...],
+                       rng: np.random.Generator) -> dict[str, pa.Table]:
+    """contacts, referrals and assessments, each record with a worker of its team."""
+    contacts = history.contacts
+    worker, team = _staff(workers, "FCT", len(contacts), rng)
+    contacts_table = _table({
+        "la_code": la, "contact_id": _ids("C", contacts.contact_id.to_numpy(), 8),
+        "person_id": person_ids[contacts.person.to_numpy()],
+        "contact_date": contacts.contact_date.to_numpy(),
+        "contact_source": contacts.source.to_numpy(),
+        "contact_source_code": _source_codes(contacts.source.to_numpy(), source_codes),
+        "decision_date": contacts.decision_date.to_numpy(),
+        "outcome": np.where(contacts.outcome.to_numpy() == CLOSED_LOGGED, "closed_logged",
+                            "referral"),
+        "team_id": team, "worker_id": worker, "_rec": contacts.recorded.to_numpy()})
 
-    s = built["s47"]
-    out["s47_enquiries"] = _table({
-        "la_code": la, "s47_id": _ids("S", s.s47_id.to_numpy()),
-        "referral_id": _ids("R", s.referral_id.to_numpy(), 8),
-        "person_id": pid[person_of_ref[s.referral_id.to_numpy()]],
-        "start_date": s.start.to_numpy(), "end_date": s.end.to_numpy(),
-        "icpc_required": s.icpc_required.to_numpy(), "_rec": s.start.to_numpy()})
+    referrals = history.referrals
+    worker, team = _staff(workers, "AST", len(referrals), rng)
+    referrals_table = _table({
+        "la_code": la, "referral_id": _ids("R", referrals.referral_id.to_numpy(), 8),
+        "contact_id": _ids("C", referrals.contact_id.to_numpy(), 8),
+        "person_id": person_ids[referrals.person.to_numpy()],
+        "referral_date": referrals.referral_date.to_numpy(),
+        "referral_source_code": _source_codes(referrals.source.to_numpy(), source_codes),
+        "referral_nfa": "N", "closure_date": np.minimum(referrals.closure.to_numpy(), 10**8),
+        "closure_reason": referrals.closure_reason.to_numpy(),
+        "primary_need_code": referrals.need.to_numpy(),
+        "team_id": team, "worker_id": worker, "_rec": referrals.referral_date.to_numpy(),
+        "_nfa": referrals.nfa_date.to_numpy()})
 
-    p = built["plans"]
-    plan_person = built["plan_person"].to_numpy() if isinstance(
-        built["plan_person"], pd.Series) else np.asarray(built["plan_person"])
-    out["cp_plans"] = _table({
-        "la_code": la, "cp_plan_id": _ids("CP", p.plan_id.to_numpy()),
-        "person_id": pid[plan_person], "start_date": p.start.to_numpy(),
-        "end_date": p.end.to_numpy(), "initial_category": p.initial_category.to_numpy(),
-        "latest_category": p.latest_category.to_numpy(), "_rec": p.rec.to_numpy()})
+    assessments = history.assessments
+    worker, team = _staff(workers, "AST", len(assessments), rng)
+    core = assessments.type.to_numpy() == "core"
+    worker[core], team[core] = _staff(workers, "SCP", int(core.sum()), rng)
+    assessments_table = _table({
+        "la_code": la, "assessment_id": _ids("A", assessments.assessment_id.to_numpy(), 8),
+        "referral_id": _ids("R", assessments.referral_id.to_numpy(), 8),
+        "person_id": person_ids[referrals.person.to_numpy()[
+            assessments.referral_id.to_numpy()]],
+        "assessment_type": assessments.type.to_numpy(),
+        "start_date": assessments.start.to_numpy(),
+        "completed_date": assessments.completed.to_numpy(), "team_id": team,
+        "worker_id": worker, "_rec": assessments.start.to_numpy()})
+    return {"contacts": contacts_table, "referrals": referrals_table,
+            "assessments": assessments_table}
 
-    conf = built["conferences"]
-    s_person = person_of_ref[s.referral_id.to_numpy()]
-    plan_of_s47 = pd.Series(p.plan_id.to_numpy(), index=p.s47_id.to_numpy())
-    plan_of_s47 = plan_of_s47[plan_of_s47.index >= 0]
-    cplan = plan_of_s47.reindex(conf.s47_id.to_numpy()).to_numpy()
-    crec = np.where(conf.late_rec.to_numpy(),
-                    p[p.s47_id >= 0].set_index("s47_id").rec.reindex(conf.s47_id).to_numpy(),
-                    conf.icpc)
-    rv = built["reviews"]
-    dob_of = np.full(len(pid), NONE)  # filled below, used for participation
-    init = pd.DataFrame({
-        "person": s_person[conf.s47_id.to_numpy()], "s47": conf.s47_id.to_numpy(),
-        "plan": np.where(np.isnan(cplan), NONE, np.nan_to_num(cplan)).astype(np.int64),
-        "type": "initial", "date": conf.icpc.to_numpy(),
-        "outcome": np.where(conf.outcome.to_numpy(), "Y", "N"), "_rec": crec})
-    revs = pd.DataFrame({
-        "person": plan_person[rv.plan_id.to_numpy()], "s47": NONE,
-        "plan": rv.plan_id.to_numpy(), "type": "review", "date": rv.conference_date.to_numpy(),
-        "outcome": "Y", "_rec": rv.conference_date.to_numpy()})
-    cc = pd.concat([init, revs], ignore_index=True)
 
-    per = built["periods"]
-    per_person = np.asarray(built["period_person"])
-    ep = built["episodes"]
-    out["cla_episodes"] = _table({
-        "la_code": la, "episode_id": _ids("E", ep.episode_id.to_numpy()),
-        "person_id": pid[per_person[ep.period_id.to_numpy()]],
-        "start_date": ep.start.to_numpy(), "reason_new_episode": ep.rne.to_numpy(),
-        "legal_status": ep.legal_status.to_numpy(), "placement_type": ep.placement_type.to_numpy(),
-        "placement_provider": ep.placement_provider.to_numpy(), "end_date": ep.end.to_numpy(),
-        "reason_ceased": ep.reason_ceased.to_numpy(),
-        "reason_place_change": ep.reason_place_change.to_numpy(), "_rec": ep.start.to_numpy()})
+def _child_protection_tables(la: str, history: LaHistory,
+                             person_ids: _Lookup) -> dict[str, pa.Table]:
+    """s47_enquiries and cp_plans (cp_conferences need dates of birth: _conferences_table)."""
+    enquiries, plans = history.enquiries, history.plans
+    enquiries_table = _table({
+        "la_code": la, "s47_id": _ids("S", enquiries.s47_id.to_numpy()),
+        "referral_id": _ids("R", enquiries.referral_id.to_numpy(), 8),
+        "person_id": person_ids[history.referrals.person.to_numpy()[
+            enquiries.referral_id.to_numpy()]],
+        "start_date": enquiries.start.to_numpy(), "end_date": enquiries.end.to_numpy(),
+        "icpc_required": enquiries.icpc_required.to_numpy(), "_rec": enquiries.start.to_numpy()})
+    plans_table = _table({
+        "la_code": la, "cp_plan_id": _ids("CP", plans.plan_id.to_numpy()),
+        "person_id": person_ids[np.asarray(history.plan_person)],
+        "start_date": plans.start.to_numpy(), "end_date": plans.end.to_numpy(),
+        "initial_category": plans.initial_category.to_numpy(),
+        "latest_category": plans.latest_category.to_numpy(), "_rec": plans.recorded.to_numpy()})
+    return {"s47_enquiries": enquiries_table, "cp_plans": plans_table}
 
-    # CLA reviews: within 20 working days (28 days), then 3 months, then every 6 months.
-    st = per.start.to_numpy()
-    stop = np.where(per.end.to_numpy() == NONE, horizon_end, per.end.to_numpy())
-    rows = []
-    due = st + 28
-    for k in range(40):
+
+def _episodes_table(la: str, history: LaHistory, person_ids: _Lookup) -> pa.Table:
+    episodes = history.episodes
+    return _table({
+        "la_code": la, "episode_id": _ids("E", episodes.episode_id.to_numpy()),
+        "person_id": person_ids[np.asarray(history.period_person)[
+            episodes.period_id.to_numpy()]],
+        "start_date": episodes.start.to_numpy(), "reason_new_episode": episodes.rne.to_numpy(),
+        "legal_status": episodes.legal_status.to_numpy(),
+        "placement_type": episodes.placement_type.to_numpy(),
+        "placement_provider": episodes.placement_provider.to_numpy(),
+        "end_date": episodes.end.to_numpy(), "reason_ceased": episodes.reason_ceased.to_numpy(),
+        "reason_place_change": episodes.reason_place_change.to_numpy(),
+        "_rec": episodes.start.to_numpy()})
+
+
+def _persons(la: str, history: LaHistory, person_ids: _Lookup, contract: Contract,
+             rng: np.random.Generator, horizon_end: int
+             ) -> tuple[pa.Table, np.ndarray, dict[str, np.ndarray]]:
+    """Every person (first seen, date of birth, who they are), unfiltered: `_rec` past the
+    horizon means never seen. Returns (persons, date of birth, names and the rest)."""
+    plan_person = np.asarray(history.plan_person)
+    period_person = np.asarray(history.period_person)
+    seen = pd.concat([
+        pd.DataFrame({"person": history.contacts.person.to_numpy(),
+                      "day": history.contacts.recorded.to_numpy()}),
+        pd.DataFrame({"person": plan_person, "day": history.plans.recorded.to_numpy()}),
+        pd.DataFrame({"person": period_person, "day": history.periods.start.to_numpy()}),
+    ]).groupby("person").day.agg(["min", "max"])
+    n_people = len(person_ids)
+    first_seen = np.full(n_people, horizon_end + 1)
+    last_seen = np.full(n_people, horizon_end + 1)
+    first_seen[seen.index.to_numpy()] = seen["min"].to_numpy()
+    last_seen[seen.index.to_numpy()] = seen["max"].to_numpy()
+    age_first_seen = rng.choice(18, size=n_people, p=_age_weights())
+    room = np.maximum(0, 17 * 365 - (last_seen - first_seen))  # under 18 at the last event
+    age_days = np.minimum(age_first_seen * 365 + rng.integers(0, 365, n_people), room)
+    dob = first_seen - age_days
+    dob[period_person] = history.periods.dob.to_numpy()
+    people = draw_people(n_people, rng, contract.code_lists["ethnicity"],
+                         contract.code_lists["sex"])
+    upn = np.where(
+        (rng.random(n_people) < 0.75) & (first_seen - dob > 4 * 365),
+        np.char.add("A", rng.integers(10**11, 10**12, n_people).astype(str)).astype(object), "")
+    persons = _table({
+        "la_code": la, "person_id": person_ids.values, "forename": people["forename"],
+        "surname": people["surname"], "date_of_birth": dob, "sex": people["sex"],
+        "ethnicity": people["ethnicity"], "postcode": people["postcode"], "upn": upn,
+        "date_of_death": NONE, "_rec": first_seen})
+    return persons, dob, people
+
+
+def _conferences_table(la: str, conferences: pd.DataFrame, dob: np.ndarray,
+                       person_ids: _Lookup, rng: np.random.Generator) -> pa.Table:
+    age_at_conference = conferences.date.to_numpy() - dob[conferences.person.to_numpy()]
+    participation = np.where(age_at_conference < 4 * 365, "not_applicable",
+                             rng.choice(["attended", "views_conveyed", "not_attended"],
+                                        len(conferences), p=[0.3, 0.5, 0.2]))
+    return _table({
+        "la_code": la, "conference_id": _ids("K", np.arange(len(conferences))),
+        "person_id": person_ids[conferences.person.to_numpy()],
+        "s47_id": _where(conferences.s47.to_numpy() >= 0,
+                         _ids("S", np.maximum(conferences.s47.to_numpy(), 0))),
+        "cp_plan_id": _where(conferences.plan.to_numpy() >= 0,
+                             _ids("CP", np.maximum(conferences.plan.to_numpy(), 0))),
+        "conference_type": conferences.type.to_numpy(),
+        "conference_date": conferences.date.to_numpy(),
+        "outcome_plan": conferences.outcome.to_numpy(), "child_participation": participation,
+        "_rec": conferences.recorded.to_numpy()})
+
+
+def _cla_reviews_table(la: str, cla_reviews: pd.DataFrame, history: LaHistory,
+                       dob: np.ndarray, person_ids: _Lookup,
+                       rng: np.random.Generator) -> pa.Table:
+    review_person = np.asarray(history.period_person)[cla_reviews.period.to_numpy()]
+    age_at_review = cla_reviews.date.to_numpy() - dob[review_person]
+    return _table({
+        "la_code": la, "review_id": _ids("V", np.arange(len(cla_reviews))),
+        "person_id": person_ids[review_person], "review_date": cla_reviews.date.to_numpy(),
+        "participation_code": np.where(age_at_review < 4 * 365, "PN0", rng.choice(
+            ["PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7"], len(cla_reviews))),
+        "_rec": cla_reviews.date.to_numpy()})
+
+
+def _care_leaver_contacts_table(la: str, history: LaHistory, person_ids: _Lookup) -> pa.Table:
+    in_touch = history.care_leaver_contacts
+    return _table({
+        "la_code": la,
+        "person_id": person_ids[np.asarray(history.period_person)[
+            in_touch.period_id.to_numpy()]],
+        "contact_date": in_touch.contact_date.to_numpy(), "in_touch": in_touch.in_touch.to_numpy(),
+        "activity": in_touch.activity.to_numpy(),
+        "accommodation": in_touch.accommodation.to_numpy(),
+        "accommodation_suitable": in_touch.accommodation_suitable.to_numpy(),
+        "_rec": in_touch.contact_date.to_numpy()})
+
+
+def _conference_rows(history: LaHistory) -> pd.DataFrame:
+    """Initial conferences (on an enquiry, with the plan they made) and review conferences
+    (of a plan): person, s47, plan (NONE: none), type, date, outcome, recorded."""
+    plans, conferences = history.plans, history.conferences
+    enquiry_person = history.referrals.person.to_numpy()[
+        history.enquiries.referral_id.to_numpy()]
+    plan_of_enquiry = pd.Series(plans.plan_id.to_numpy(), index=plans.s47_id.to_numpy())
+    plan_of_enquiry = plan_of_enquiry[plan_of_enquiry.index >= 0]
+    plan_made = plan_of_enquiry.reindex(conferences.s47_id.to_numpy()).to_numpy()
+    # a plan recorded late carries its initial conference with it
+    recorded = np.where(
+        conferences.late_rec.to_numpy(),
+        plans[plans.s47_id >= 0].set_index("s47_id").recorded.reindex(
+            conferences.s47_id).to_numpy(),
+        conferences.icpc)
+    initial = pd.DataFrame({
+        "person": enquiry_person[conferences.s47_id.to_numpy()],
+        "s47": conferences.s47_id.to_numpy(),
+        "plan": np.where(np.isnan(plan_made), NONE, np.nan_to_num(plan_made)).astype(np.int64),
+        "type": "initial", "date": conferences.icpc.to_numpy(),
+        "outcome": np.where(conferences.outcome.to_numpy(), "Y", "N"), "recorded": recorded})
+    reviews = history.reviews
+    review = pd.DataFrame({
+        "person": np.asarray(history.plan_person)[reviews.plan_id.to_numpy()], "s47": NONE,
+        "plan": reviews.plan_id.to_numpy(), "type": "review",
+        "date": reviews.conference_date.to_numpy(), "outcome": "Y",
+        "recorded": reviews.conference_date.to_numpy()})
+    return pd.concat([initial, review], ignore_index=True)
+
+
+def _cla_review_rows(periods: pd.DataFrame, horizon_end: int,
+                     rng: np.random.Generator) -> pd.DataFrame:
+    """CLA reviews (period, date): within 20 working days (28 days), then 3 months, then
+    every 6 months."""
+    start = periods.start.to_numpy()
+    stop = np.where(periods.end.to_numpy() == NONE, horizon_end, periods.end.to_numpy())
+    by_number = []
+    due = start + 28
+    for review_number in range(40):
         alive = due < stop
         if not alive.any():
             break
-        held = due - rng.integers(0, 10, len(st))
-        rows.append(pd.DataFrame({"period": np.flatnonzero(alive), "date": held[alive]}))
-        due = np.where(k == 0, add_months(held, 3), add_months(held, 6))
-    cr = pd.concat(rows, ignore_index=True)
-
-    # Persons: first seen, date of birth, who they are.
-    seen = pd.concat([
-        pd.DataFrame({"p": c.person.to_numpy(), "d": c.rec.to_numpy()}),
-        pd.DataFrame({"p": plan_person, "d": p.rec.to_numpy()}),
-        pd.DataFrame({"p": per_person, "d": st}),
-    ]).groupby("p").d.agg(["min", "max"])
-    n = len(pid)
-    first = np.full(n, horizon_end + 1)
-    last = np.full(n, horizon_end + 1)
-    first[seen.index.to_numpy()] = seen["min"].to_numpy()
-    last[seen.index.to_numpy()] = seen["max"].to_numpy()
-    age_first = rng.choice(18, size=n, p=_age_weights())
-    room = np.maximum(0, 17 * 365 - (last - first))  # under 18 at the last event
-    age_days = np.minimum(age_first * 365 + rng.integers(0, 365, n), room)
-    dob = first - age_days
-    dob[per_person] = per.dob.to_numpy()
-    dob_of[:] = dob
-    ppl = draw_people(n, rng, contract.code_lists["ethnicity"], contract.code_lists["sex"])
-    upn = np.where((rng.random(n) < 0.75) & (first - dob > 4 * 365),
-                   np.char.add("A", rng.integers(10**11, 10**12, n).astype(str)).astype(object),
-                   "")
-    out["persons"] = _table({
-        "la_code": la, "person_id": pid.values, "forename": ppl["forename"],
-        "surname": ppl["surname"], "date_of_birth": dob, "sex": ppl["sex"],
-        "ethnicity": ppl["ethnicity"], "postcode": ppl["postcode"], "upn": upn,
-        "date_of_death": NONE, "_rec": first})
-    out["persons"] = out["persons"].filter(pa.array(first <= horizon_end))
-
-    age_at = cc.date.to_numpy() - dob[cc.person.to_numpy()]
-    part = np.where(age_at < 4 * 365, "not_applicable",
-                    rng.choice(["attended", "views_conveyed", "not_attended"], len(cc),
-                               p=[0.3, 0.5, 0.2]))
-    out["cp_conferences"] = _table({
-        "la_code": la, "conference_id": _ids("K", np.arange(len(cc))),
-        "person_id": pid[cc.person.to_numpy()],
-        "s47_id": _where(cc.s47.to_numpy() >= 0, _ids("S", np.maximum(cc.s47.to_numpy(), 0))),
-        "cp_plan_id": _where(cc.plan.to_numpy() >= 0,
-                             _ids("CP", np.maximum(cc.plan.to_numpy(), 0))),
-        "conference_type": cc.type.to_numpy(), "conference_date": cc.date.to_numpy(),
-        "outcome_plan": cc.outcome.to_numpy(), "child_participation": part,
-        "_rec": cc._rec.to_numpy()})
-
-    cr_person = per_person[cr.period.to_numpy()]
-    cr_age = cr.date.to_numpy() - dob[cr_person]
-    out["cla_reviews"] = _table({
-        "la_code": la, "review_id": _ids("V", np.arange(len(cr))),
-        "person_id": pid[cr_person], "review_date": cr.date.to_numpy(),
-        "participation_code": np.where(cr_age < 4 * 365, "PN0", rng.choice(
-            ["PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7"], len(cr))),
-        "_rec": cr.date.to_numpy()})
-
-    lv = built["leavers"]
-    out["care_leaver_contacts"] = _table({
-        "la_code": la, "person_id": pid[per_person[lv.period_id.to_numpy()]],
-        "contact_date": lv.contact_date.to_numpy(), "in_touch": lv.in_touch.to_numpy(),
-        "activity": lv.activity.to_numpy(), "accommodation": lv.accommodation.to_numpy(),
-        "accommodation_suitable": lv.accommodation_suitable.to_numpy(),
-        "_rec": lv.contact_date.to_numpy()})
-
-    caf, truth = _caf_tables(la, built["caf"], ppl, first <= horizon_end, pid, dob, rng)
-    out.update(caf)
-    return out, truth
+        held = due - rng.integers(0, 10, len(start))
+        by_number.append(pd.DataFrame({"period": np.flatnonzero(alive), "date": held[alive]}))
+        due = np.where(review_number == 0, add_months(held, 3), add_months(held, 6))
+    return pd.concat(by_number, ignore_index=True)
 
 
-def _caf_tables(la: str, caf: pd.DataFrame, people: dict[str, np.ndarray], visible: np.ndarray,
-                pid: _Lookup, dob: np.ndarray, rng: np.random.Generator):
+def _caf_tables(la: str, cafs: pd.DataFrame, people: dict[str, np.ndarray],
+                visible: np.ndarray, person_ids: _Lookup, dob: np.ndarray,
+                rng: np.random.Generator) -> tuple[dict[str, pa.Table], pd.DataFrame]:
     """caf_children and caf_assessments, and the true CAF child -> RAISE person mapping."""
-    n = len(caf)
-    child = _ids("F", np.arange(n))
-    person = caf.person.to_numpy()
+    n_cafs = len(cafs)
+    child_ids = _ids("F", np.arange(n_cafs))
+    person = cafs.person.to_numpy()
     known = (person >= 0) & visible[np.maximum(person, 0)]
-    fore = np.empty(n, dtype=object)
-    sur = np.empty(n, dtype=object)
-    cdob = np.zeros(n, dtype=np.int64)
-    post = np.empty(n, dtype=object)
-    kidx = np.flatnonzero(known)
-    kp = person[kidx]
-    f, s, d, pc = caf_copies(people["forename"][kp], people["surname"][kp], dob[kp],
-                             people["postcode"][kp], rng)
-    fore[kidx], sur[kidx], cdob[kidx], post[kidx] = f, s, d, pc
-    unk = np.flatnonzero(~known)
-    other = draw_people(len(unk), rng, ("WBRI",), ("M", "F"))
-    fore[unk], sur[unk], post[unk] = other["forename"], other["surname"], other["postcode"]
-    cdob[unk] = caf.start.to_numpy()[unk] - rng.integers(0, 17 * 365, len(unk))
-    shown = known & (rng.random(n) < 1 / 3)
-    raise_id = _where(shown & known, pid[np.maximum(person, 0)])
-    children = _table({"la_code": la, "caf_child_id": child, "forename": fore,
-                             "surname": sur, "date_of_birth": cdob, "postcode": post,
-                             "raise_person_id": raise_id, "_rec": caf.start.to_numpy()})
+    forename = np.empty(n_cafs, dtype=object)
+    surname = np.empty(n_cafs, dtype=object)
+    child_dob = np.zeros(n_cafs, dtype=np.int64)
+    postcode = np.empty(n_cafs, dtype=object)
+    known_cafs = np.flatnonzero(known)
+    known_people = person[known_cafs]
+    (forename[known_cafs], surname[known_cafs], child_dob[known_cafs],
+     postcode[known_cafs]) = caf_copies(
+        people["forename"][known_people], people["surname"][known_people], dob[known_people],
+        people["postcode"][known_people], rng)
+    unknown_cafs = np.flatnonzero(~known)
+    strangers = draw_people(len(unknown_cafs), rng, ("WBRI",), ("M", "F"))
+    forename[unknown_cafs] = strangers["forename"]
+    surname[unknown_cafs] = strangers["surname"]
+    postcode[unknown_cafs] = strangers["postcode"]
+    child_dob[unknown_cafs] = cafs.start.to_numpy()[unknown_cafs] - rng.integers(
+        0, 17 * 365, len(unknown_cafs))
+    shown = known & (rng.random(n_cafs) < 1 / 3)
+    raise_id = _where(shown & known, person_ids[np.maximum(person, 0)])
+    children = _table({"la_code": la, "caf_child_id": child_ids, "forename": forename,
+                       "surname": surname, "date_of_birth": child_dob, "postcode": postcode,
+                       "raise_person_id": raise_id, "_rec": cafs.start.to_numpy()})
     assessments = _table({
-        "la_code": la, "caf_id": _ids("CF", np.arange(n)), "caf_child_id": child,
-        "initiating_agency": caf.agency.to_numpy(), "start_date": caf.start.to_numpy(),
-        "closure_date": caf.closure.to_numpy(), "closure_reason": caf.closure_reason.to_numpy(),
-        "_rec": caf.start.to_numpy()})
-    truth = pd.DataFrame({"la_code": la, "caf_child_id": child.to_numpy(zero_copy_only=False),
-                          "person_id": _where(known, pid[np.maximum(person, 0)])
-                          .to_numpy(zero_copy_only=False)})
+        "la_code": la, "caf_id": _ids("CF", np.arange(n_cafs)), "caf_child_id": child_ids,
+        "initiating_agency": cafs.agency.to_numpy(), "start_date": cafs.start.to_numpy(),
+        "closure_date": cafs.closure.to_numpy(), "closure_reason": cafs.closure_reason.to_numpy(),
+        "_rec": cafs.start.to_numpy()})
+    truth = pd.DataFrame({
+        "la_code": la, "caf_child_id": child_ids.to_numpy(zero_copy_only=False),
+        "person_id": _where(known, person_ids[np.maximum(person, 0)])
+        .to_numpy(zero_copy_only=False)})
     return {"caf_children": children, "caf_assessments": assessments}, truth
 
 

@@ -1,0 +1,52 @@
+"""The generator's output, pinned byte for byte.
+
+The constants below are sha256 digests of every file (relative path and contents) written
+by the generator, recorded with the code as it was before it was split into domain modules
+(csc/generate/model.py, December 2026). Refactoring the generator must leave them as they
+are: the same random draws in the same order. Change a constant only in a commit that
+means to change the generator's output, and say why there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+from csc.generate import generate
+
+SCALE_SHA256 = "0d3f3cf4cebf3ba2038a867316daab6fba667bfc4dad2d40783eb8381e1eff8e"
+DEMO_SHA256 = "02f9a762d78ad406c8994ffaf88f8476d9440ea77af8271541bcaf6625d8eb4d"
+
+
+def tree_sha256(*folders: Path) -> str:
+    """One digest of every file under the folders: relative path and contents, in order."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def test_a_small_scale_run_writes_the_pinned_bytes(tmp_path):
+    """Two uncalibrated LAs, a year, quarterly drops, with the truth file."""
+    generate(tmp_path / "landing", ["201", "202"], date(2011, 4, 1), date(2012, 3, 31),
+             "quarterly", seed=7, truth=tmp_path / "truth", sizes=[1200.0, 2500.0], workers=1)
+    assert tree_sha256(tmp_path / "landing", tmp_path / "truth") == SCALE_SHA256
+
+
+def test_the_demo_writes_the_pinned_bytes(demo_landing):
+    """The calibrated demo (the session's, generated once), with its truth file."""
+    truth = demo_landing.parent / f"{demo_landing.name}-truth"
+    assert tree_sha256(demo_landing, truth) == DEMO_SHA256
+
+
+def test_the_digest_sees_a_changed_byte_and_a_renamed_file(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.csv").write_bytes(b"1,2\n")
+    before = tree_sha256(tmp_path / "a")
+    (tmp_path / "a" / "x.csv").write_bytes(b"1,3\n")
+    changed = tree_sha256(tmp_path / "a")
+    (tmp_path / "a" / "x.csv").rename(tmp_path / "a" / "y.csv")
+    assert len({before, changed, tree_sha256(tmp_path / "a")}) == 3
