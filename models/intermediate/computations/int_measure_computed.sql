@@ -1,9 +1,10 @@
 -- Every measure's counts on every extract it is computed on, one row per
--- la_code x measure x period x as_at x breakdown. Each measure's logic lives in its own
--- int_measure_counts__* model; this model only stacks them and adds the catalogue's
--- unit, polarity and the value. Incremental (macros/kept_computations.sql): a build appends
--- the computations it ran (int_computations_to_run) and keeps the as-reported ones stored
--- by earlier builds; int_measure_results adds which of them are latest and as reported.
+-- la_code x measure x period x as_at x breakdown. Each measure's logic lives in the
+-- records model the catalogue names (counted by int_measure_counts); this model only
+-- stacks the counts and adds the catalogue's unit, polarity and the value. Incremental
+-- (macros/kept_computations.sql): a build appends the computations it ran
+-- (int_computations_to_run) and keeps the as-reported ones stored by earlier builds;
+-- int_measure_results adds which of them are latest and as reported.
 -- depends_on: {{ ref('int_period_computations') }}, {{ ref('int_computations_to_run') }}
 {{ config(
     materialized=kept_computations_materialization(),
@@ -11,22 +12,10 @@
     pre_hook="{{ forget_recomputed_computations() }}"
 ) }}
 with stacked as (
-    select * from {{ ref('int_measure_counts__contacts') }}
+    -- the measures counted from child-level records (the catalogue's records_model) ...
+    select * from {{ ref('int_measure_counts') }}
     union all
-    select * from {{ ref('int_measure_counts__referrals') }}
-    union all
-    select * from {{ ref('int_measure_counts__assessments') }}
-    union all
-    select * from {{ ref('int_measure_counts__child_protection') }}
-    union all
-    select * from {{ ref('int_measure_counts__children_in_care') }}
-    union all
-    select * from {{ ref('int_measure_counts__children_in_need') }}
-    union all
-    select * from {{ ref('int_measure_counts__care_leavers') }}
-    union all
-    select * from {{ ref('int_measure_counts__caf') }}
-    union all
+    -- ... and the one rate computed from reference tables
     select * from {{ ref('int_measure_counts__cafcass_care_applications_rate') }}
 ),
 

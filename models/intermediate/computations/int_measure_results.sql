@@ -2,7 +2,6 @@
 -- with whether that extract is the latest (the restated figures, measure_values) and
 -- whether it is the first after the period ended (as first reported,
 -- measure_values_as_reported). A table: both marts read it.
-{{ config(materialized='table') }}
 select
     computed.la_code,
     computed.measure_id,

@@ -4,7 +4,6 @@
 -- carries, a clerical decision, or Splink) in force on that date, so a figure computed on
 -- an old extract keeps the links it had; a CAF child with no link then keeps the RAISE id
 -- its most recent version up to that date carried (a child no longer in the extract).
-{{ config(materialized='table') }}  -- read by the contact and CAF measures
 with extracts as (
     select as_at from {{ ref('int_extract_dates') }}
 ),

@@ -2,7 +2,6 @@
 -- team and worker of the child's latest referral, from its referral date until the next
 -- referral. Measures whose records carry no team (CP plans, children in care, care
 -- leavers, conferences without a referral) are attributed through this.
-{{ config(materialized='table') }}  -- read by several measure families: build it once
 with referrals as (
     select * from {{ ref('int_referrals_as_at') }}
 )

@@ -1,6 +1,5 @@
 -- Persons as they stood on each extract date a period is computed on: only what the
 -- measures need (dates of birth for ages and care-leaver birthdays), no names or addresses.
-{{ config(materialized='table') }}
 with extracts as (
     select as_at from {{ ref('int_extract_dates') }}
 ),

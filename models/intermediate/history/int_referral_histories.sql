@@ -2,7 +2,6 @@
 -- referral in the 12 months before it (on or after the same day a year earlier, strictly
 -- before the referral date), whether an initial or single assessment has started on it,
 -- and whether it led to a section 47 enquiry.
-{{ config(materialized='table') }}  -- read by several measure families: build it once
 with referrals as (
     select * from {{ ref('int_referrals_as_at') }}
 ),

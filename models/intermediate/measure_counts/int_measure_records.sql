@@ -1,8 +1,7 @@
 -- Every measure's records (one row per record counted for a measure x period x extract),
--- stacked from the int_measure_records__* models: the child-level lists behind the figures.
-{% set topics = ['contacts', 'referrals', 'assessments', 'child_protection', 'children_in_care',
-                 'children_in_need', 'care_leavers', 'caf'] %}
-{% for topic in topics %}
-select * from {{ ref('int_measure_records__' ~ topic) }}
+-- stacked from the records models (macro measure_records_models): the child-level lists
+-- behind the figures.
+{% for records_model in measure_records_models() %}
+select * from {{ ref(records_model) }}
 {% if not loop.last %}union all{% endif %}
 {% endfor %}

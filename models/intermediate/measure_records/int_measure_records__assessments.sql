@@ -2,7 +2,6 @@
 -- referral), core (35 from its start) and single (45 from the referral) assessments
 -- completed in the window, flagged when completed within the timescale. Team and worker:
 -- the assessment's.
-{{ config(materialized='table') }}
 {% set assessment_types = {
     'initial_assessments_10wd': 'initial',
     'core_assessments_35wd': 'core',

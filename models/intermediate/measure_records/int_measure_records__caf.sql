@@ -1,7 +1,6 @@
 -- Records behind caf2_commenced: CAF assessments started in the window, broken down by
 -- initiating agency. The CAF database holds no RAISE team or worker, so this measure has no
 -- team or worker breakdown; person_id is the linked RAISE person where there is a link.
-{{ config(materialized='table') }}
 with caf_assessments as (
     select * from {{ ref('int_caf_assessments_as_at') }}
 ),

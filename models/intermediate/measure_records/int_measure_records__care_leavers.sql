@@ -2,7 +2,6 @@
 -- whose 16th to 21st birthday fell in the window (int_care_leaver_birthdays), flagged by the
 -- keeping-in-touch record for that birthday (no record counts as not). Team and worker: the
 -- child's allocation on the birthday.
-{{ config(materialized='table') }}
 {% set flags = {
     'care_leavers_suitable_accommodation': 'is_suitably_accommodated',
     'care_leavers_eet': 'is_in_eet',

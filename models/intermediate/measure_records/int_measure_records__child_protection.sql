@@ -13,7 +13,6 @@
 --                               or before its due date
 -- Team and worker: the referral behind the enquiry where there is one, otherwise the child's
 -- allocation (int_child_allocations) on the record's date.
-{{ config(materialized='table') }}
 with s47_enquiries as (
     select * from {{ ref('int_s47_enquiry_timeliness') }}
 ),

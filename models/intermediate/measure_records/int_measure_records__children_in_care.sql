@@ -13,7 +13,6 @@
 --                                  permanence routes; by this route
 --   cla_review_participation       reviews held in the window; participation PN1..PN7
 -- Team and worker: the child's allocation (int_child_allocations) on the record's date.
-{{ config(materialized='table') }}
 {% set routes = {
     'permanence_adoption': ['E11', 'E12'],
     'permanence_residence_order': ['E41'],

@@ -2,7 +2,6 @@
 -- that was not NFA: referral date on or before it, no closure date or one after it), leaving
 -- out children on a CP plan or in care that day. One record per child, the latest open
 -- referral; team and worker are that referral's.
-{{ config(materialized='table') }}
 with referrals as (
     select * from {{ ref('int_referral_histories') }}
 ),

@@ -2,7 +2,6 @@
 -- closed_logged_with_active_caf (a CAF of the linked CAF child open on the contact date)
 -- and first_contact_over_5wd (contacts awaiting a decision on the period end more than 5
 -- working days after the contact date). Team and worker: the contact's.
-{{ config(materialized='table') }}
 with contacts as (
     select * from {{ ref('int_contacts_as_at') }}
 ),

@@ -2,7 +2,6 @@
 -- with an initial or single assessment started), re_referrals_12m, referrals_to_s47 (of the
 -- referrals not NFA) and caf_step_down (referrals closed RC9 with a CAF of the linked child
 -- starting on the closure date or within 30 days after it). Team and worker: the referral's.
-{{ config(materialized='table') }}
 with referrals as (
     select * from {{ ref('int_referral_histories') }}
 ),

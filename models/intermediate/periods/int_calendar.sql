@@ -2,7 +2,7 @@
 -- and whether it is a working day (not a Saturday, Sunday or England & Wales bank holiday).
 -- working_day_number counts the working days on or before the date, so the number of
 -- working days d with S < d <= E is working_day_number(E) - working_day_number(S): join
--- this model twice on date_day (see the working_days_between macro, docs/star-schema.md).
+-- this model twice on date_day (the working_days_taken macro, macros/working_days.sql).
 -- The vars calendar_first_day / calendar_end_day (exclusive) exist so unit tests can build a
 -- fortnight instead of 36 years; the bank-holiday seed covers the same span.
 with days as (

@@ -2,7 +2,6 @@
 -- build, macros/kept_computations.sql): every period on the latest extract, and the
 -- as-reported computations not stored yet. On a full refresh, all of them. Every
 -- *_as_at model, and so every measure, is built for these extract dates only.
-{{ config(materialized='table') }}  -- small, and read by every measure: build it once
 {% set stored = stored_computations() %}
 with computations as (
     select * from {{ ref('int_period_computations') }}

@@ -1,6 +1,5 @@
 -- Every measure x reporting period x extract it is computed on, with the measure's window:
 -- the frame every int_measure_records__* model joins its records to.
-{{ config(materialized='table') }}  -- small, and read by every measure: build it once
 with windows as (
     select * from {{ ref('int_measure_windows') }}
 ),

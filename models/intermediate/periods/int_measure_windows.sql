@@ -1,6 +1,6 @@
 -- The window each measure counts over for each reporting period, by its period kind
--- (shared/design/measures.md): quarter, ytd, rolling_12m, snapshot, year.
-{{ config(materialized='table') }}  -- small, and read by every measure: build it once
+-- (the catalogue's period_kind; docs/measures.md, "Windows"): quarter, ytd, rolling_12m,
+-- snapshot, year.
 with periods as (
     select * from {{ ref('int_reporting_periods') }}
 ),

@@ -1,7 +1,6 @@
 -- Which extract each reporting period is computed on. Every period is computed on the
 -- latest extract (the restated figures) and on the first extract dated after the period
 -- ended (the figures as first reported to Cabinet). One row per (period, extract).
-{{ config(materialized='table') }}  -- small, and read by every measure: build it once
 with periods as (
     select * from {{ ref('int_reporting_periods') }}
 ),

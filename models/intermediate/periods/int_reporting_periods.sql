@@ -1,6 +1,5 @@
 -- Every complete reporting period the data covers: each financial quarter ('2013-14 Q1')
 -- and each whole financial year ('2012-13') that ended before the latest extract date.
-{{ config(materialized='table') }}  -- small, and read by every measure: build it once
 with calendar as (
     select * from {{ ref('int_calendar') }}
 ),
