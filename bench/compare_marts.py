@@ -29,7 +29,9 @@ import duckdb
 
 from csc.publish import PUBLISHED_SCHEMAS
 
-IGNORED_TABLES = {("meta", "refresh_runs"): "one row per refresh: run id, times, timings, dbt node count"}
+IGNORED_TABLES = {
+    ("meta", "refresh_runs"): "one row per refresh: run id, times, timings, dbt node count",
+}
 IGNORED_COLUMNS = {("meta", "loaded_drops"): ("load_id", "loaded_at", "load_seconds")}
 
 
