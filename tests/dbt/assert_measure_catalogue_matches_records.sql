@@ -20,12 +20,11 @@ with catalogue as (
     select measure_id, records_model from {{ ref('process_model_measures') }}
 ),
 
-computations as (
-    select reporting_period, as_at from {{ ref('int_period_computations') }}
-),
-
-local_authorities as (
-    select la_code from {{ ref('int_local_authorities') }}
+-- every LA x period x extract with figures: each catalogue measure needs a headline row in
+-- each (read from the results themselves, so that the test's parents are the measure models
+-- only and it runs when they are built, not when a star-schema model's ancestors are)
+cells as (
+    select distinct la_code, reporting_period, as_at from {{ ref('int_measure_results') }}
 ),
 
 headline as (
@@ -47,13 +46,12 @@ problems as (
         catalogue.measure_id,
         'no headline row for some LA, period and extract' as problem
     from catalogue
-    cross join computations
-    cross join local_authorities
+    cross join cells
     left join headline
         on headline.measure_id = catalogue.measure_id
-        and headline.reporting_period = computations.reporting_period
-        and headline.as_at = computations.as_at
-        and headline.la_code = local_authorities.la_code
+        and headline.reporting_period = cells.reporting_period
+        and headline.as_at = cells.as_at
+        and headline.la_code = cells.la_code
     where headline.measure_id is null
 
     union all
