@@ -1,4 +1,4 @@
-{#- Building blocks shared by the process-model measures (shared/design/measures.md). -#}
+{#- Building blocks shared by the process-model measures (docs/measures.md says how they fit). -#}
 
 {#- `date_expr` moved by `n` months, as a date. Month arithmetic clamps to the month's last
     day (31 August + 6 months = 28/29 February), as the measures' Boundaries require. -#}
@@ -39,14 +39,15 @@ from extracts
 inner join versions on {{ in_force_at('versions', 'extracts.as_at') }}
 {% endmacro %}
 
-{#- Counts for `measure_ids` from their child-level records (`records`, one of the
-    int_measure_records__* models): a headline row for every LA x measure x period x
-    extract, zero when nothing was counted, plus one row per team and per worker that has
-    records, and for measures broken down by initiating agency one row per agency the LA has
-    ever recorded for the measure (zeros included). The numerator is the
-    records flagged in_numerator; percent measures also get the denominator (all records),
-    count and rate measures a NULL denominator. -#}
-{% macro measure_counts(records, measure_ids) %}
+{#- Counts of every measure the catalogue computes from child-level records (a
+    `records_model` in seeds/process_model_measures.csv), from `records` (int_measure_records,
+    the records models stacked): a headline row for every LA x measure x period x extract,
+    zero when nothing was counted, plus one row per team and per worker that has records,
+    and for measures broken down by initiating agency one row per agency the LA has ever
+    recorded for the measure (zeros included). The numerator is the records flagged
+    in_numerator; percent measures also get the denominator (all records), count and rate
+    measures a NULL denominator. -#}
+{% macro measure_counts(records) %}
 with grid as (
     select
         local_authorities.la_code,
@@ -54,8 +55,10 @@ with grid as (
         measure_grid.reporting_period,
         measure_grid.as_at
     from {{ ref('int_measure_grid') }} as measure_grid
+    inner join {{ ref('process_model_measures') }} as counted_from_records
+        on counted_from_records.measure_id = measure_grid.measure_id
+        and counted_from_records.records_model is not null
     cross join {{ ref('int_local_authorities') }} as local_authorities
-    where measure_grid.measure_id in ('{{ measure_ids | join("', '") }}')
 ),
 
 catalogue as (
@@ -149,6 +152,25 @@ from counted
 inner join catalogue on catalogue.measure_id = counted.measure_id
 {% endmacro %}
 
+{#- The models that compute measures from child-level records, one per topic: each returns
+    the measure_record columns for the measures whose catalogue row
+    (seeds/process_model_measures.csv) names it as `records_model`. int_measure_records
+    stacks them; the data test assert_measure_catalogue_matches_records checks that this
+    list, the models in the project and the catalogue agree. A new topic's model is added
+    here; a new measure of an existing topic needs no change here. -#}
+{% macro measure_records_models() -%}
+    {{ return([
+        'int_measure_records__contacts',
+        'int_measure_records__referrals',
+        'int_measure_records__assessments',
+        'int_measure_records__child_protection',
+        'int_measure_records__children_in_care',
+        'int_measure_records__children_in_need',
+        'int_measure_records__care_leavers',
+        'int_measure_records__caf',
+    ]) }}
+{%- endmacro %}
+
 {#- Join condition: the allocation (int_child_allocations, alias `allocation`) of the child
     of `record_alias` that was current on `on_date`. -#}
 {% macro allocated_on(record_alias, on_date, allocation='allocation') -%}
@@ -157,12 +179,6 @@ inner join catalogue on catalogue.measure_id = counted.measure_id
      and {{ allocation }}.person_id = {{ record_alias }}.person_id
      and {{ allocation }}.allocated_from <= {{ on_date }}
      and ({{ allocation }}.allocated_until is null or {{ allocation }}.allocated_until > {{ on_date }}))
-{%- endmacro %}
-
-{#- Working days d with `start_day` < d <= `end_day`, from two int_calendar rows joined on
-    the start and end dates (NULL when either date is missing). -#}
-{% macro working_days_taken(start_day, end_day) -%}
-    ({{ end_day }}.working_day_number - {{ start_day }}.working_day_number)
 {%- endmacro %}
 
 {#- The columns every int_measure_records__* model returns, in one order: one row per record

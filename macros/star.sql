@@ -36,3 +36,12 @@
         {{ dbt.concat(["'" ~ agency_kind ~ "'", "':'", agency_name]) }}
     end
 {%- endmacro %}
+
+{#- The rows of `relation`, an intermediate model with one row per record per extract date
+    (as_at), as they stood on the latest extract: the same records latest_versions gives,
+    with what the intermediate model computed for them (e.g. an event's timeliness). -#}
+{% macro as_at_latest_extract(relation) -%}
+    select at_latest.*
+    from {{ relation }} as at_latest
+    where at_latest.as_at = (select max(extract_date) from {{ ref('stg_meta__extracts') }})
+{%- endmacro %}

@@ -1,6 +1,7 @@
 -- One row per initial, core or single assessment in the latest extract, with the working
 -- days it took from its start and from its referral (initial and single assessments run
--- from the referral date, core assessments from their own start: measures.md).
+-- from the referral date, core assessments from their own start: measures.md), as
+-- int_assessment_timeliness counted them.
 with assessments as (
     {{ latest_versions('stg_raise__assessments') }}
 ),
@@ -9,8 +10,8 @@ referrals as (
     {{ latest_versions('stg_raise__referrals') }}
 ),
 
-calendar as (
-    select * from {{ ref('int_calendar') }}
+timeliness as (
+    {{ as_at_latest_extract(ref('int_assessment_timeliness')) }}
 )
 
 select
@@ -28,14 +29,12 @@ select
     assessments.start_date,
     assessments.completed_date,
     -- timeliness (NULL until completed)
-    completed_day.working_day_number - start_day.working_day_number
-        as working_days_start_to_completion,
-    completed_day.working_day_number - referral_day.working_day_number
-        as working_days_referral_to_completion
+    timeliness.working_days_from_start as working_days_start_to_completion,
+    timeliness.working_days_from_referral as working_days_referral_to_completion
 from assessments
 left join referrals
     on referrals.la_code = assessments.la_code
     and referrals.referral_id = assessments.referral_id
-left join calendar as start_day on start_day.date_day = assessments.start_date
-left join calendar as completed_day on completed_day.date_day = assessments.completed_date
-left join calendar as referral_day on referral_day.date_day = referrals.referral_date
+left join timeliness
+    on timeliness.la_code = assessments.la_code
+    and timeliness.assessment_id = assessments.assessment_id

@@ -1,11 +1,12 @@
 -- One row per contact in the latest extract: who referred, when it was decided, the
--- outcome, and how many working days the decision took (NULL while awaiting one).
+-- outcome, and how many working days the decision took (NULL while awaiting one), as
+-- int_contact_timeliness counted them.
 with contacts as (
     {{ latest_versions('stg_raise__contacts') }}
 ),
 
-calendar as (
-    select * from {{ ref('int_calendar') }}
+timeliness as (
+    {{ as_at_latest_extract(ref('int_contact_timeliness')) }}
 )
 
 select
@@ -26,7 +27,8 @@ select
     contacts.outcome,
     -- timeliness
     contacts.decision_date is null as is_awaiting_decision,
-    decision_day.working_day_number - contact_day.working_day_number as working_days_to_decision
+    timeliness.working_days_to_decision
 from contacts
-left join calendar as contact_day on contact_day.date_day = contacts.contact_date
-left join calendar as decision_day on decision_day.date_day = contacts.decision_date
+left join timeliness
+    on timeliness.la_code = contacts.la_code
+    and timeliness.contact_id = contacts.contact_id

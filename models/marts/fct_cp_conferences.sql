@@ -1,5 +1,6 @@
 -- One row per child protection conference (initial, review, transfer-in) in the latest
--- extract, with the working days from the S47 enquiry's start to the conference.
+-- extract, with the working days from the S47 enquiry's start to the conference, as
+-- int_conference_timeliness counted them.
 with conferences as (
     {{ latest_versions('stg_raise__cp_conferences') }}
 ),
@@ -8,8 +9,8 @@ s47_enquiries as (
     {{ latest_versions('stg_raise__s47_enquiries') }}
 ),
 
-calendar as (
-    select * from {{ ref('int_calendar') }}
+timeliness as (
+    {{ as_at_latest_extract(ref('int_conference_timeliness')) }}
 )
 
 select
@@ -28,11 +29,11 @@ select
     -- outcome
     conferences.outcome_plan,
     conferences.child_participation,
-    conference_day.working_day_number - s47_day.working_day_number
-        as working_days_from_s47_start
+    timeliness.working_days as working_days_from_s47_start
 from conferences
 left join s47_enquiries
     on s47_enquiries.la_code = conferences.la_code
     and s47_enquiries.s47_id = conferences.s47_id
-left join calendar as s47_day on s47_day.date_day = s47_enquiries.start_date
-left join calendar as conference_day on conference_day.date_day = conferences.conference_date
+left join timeliness
+    on timeliness.la_code = conferences.la_code
+    and timeliness.conference_id = conferences.conference_id

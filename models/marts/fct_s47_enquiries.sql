@@ -1,11 +1,11 @@
 -- One row per section 47 enquiry in the latest extract, with the working days from its
--- start (the strategy discussion) to its end.
+-- start (the strategy discussion) to its end, as int_s47_enquiry_timeliness counted them.
 with s47_enquiries as (
     {{ latest_versions('stg_raise__s47_enquiries') }}
 ),
 
-calendar as (
-    select * from {{ ref('int_calendar') }}
+timeliness as (
+    {{ as_at_latest_extract(ref('int_s47_enquiry_timeliness')) }}
 )
 
 select
@@ -20,7 +20,8 @@ select
     s47_enquiries.end_date,
     -- outcome
     s47_enquiries.icpc_required,
-    end_day.working_day_number - start_day.working_day_number as working_days_to_end
+    timeliness.working_days as working_days_to_end
 from s47_enquiries
-left join calendar as start_day on start_day.date_day = s47_enquiries.start_date
-left join calendar as end_day on end_day.date_day = s47_enquiries.end_date
+left join timeliness
+    on timeliness.la_code = s47_enquiries.la_code
+    and timeliness.s47_id = s47_enquiries.s47_id

@@ -1,5 +1,5 @@
 """Working days: the committed bank-holiday seed agrees with the `holidays` package, and
-int_calendar / working_days_between / pseudonymous_id give the right answers when dbt
+int_calendar / working_days_taken / pseudonymous_id give the right answers when dbt
 really builds them (seed + calendar only, into a fresh DuckDB file)."""
 
 from __future__ import annotations
@@ -88,18 +88,21 @@ def _show(db: Path, sql: str) -> list[list]:
     return [list(row) for row in result.result.results[0].agate_table.rows]
 
 
-def test_working_days_between_macro_and_keyed_pseudonym(calendar_db, monkeypatch):
+def test_working_days_taken_macro_and_keyed_pseudonym(calendar_db, monkeypatch):
     monkeypatch.setenv("CSC_PSEUDONYM_KEY", "test-key")
+    # the way every model counts working days: int_calendar joined on both dates
     rows = _show(calendar_db, """
         select t.label,
-               {{ working_days_between('t.start_day', 't.end_day') }} as working_days,
+               {{ working_days_taken('start_day', 'end_day') }} as working_days,
                {{ pseudonymous_id('t.la_code', 't.person_id') }} as child_key
         from (values
             ('jubilee week', cast('2012-06-01' as date), cast('2012-06-08' as date), '808', 'P1'),
             ('same day', cast('2013-07-01' as date), cast('2013-07-01' as date), '808', 'P2'),
             ('across easter', cast('2014-04-17' as date), cast('2014-04-22' as date), '805', 'P1'),
             ('no end', cast('2014-04-17' as date), null, '805', 'P2')
-        ) as t(label, start_day, end_day, la_code, person_id)
+        ) as t(label, start_date, end_date, la_code, person_id)
+        left join {{ ref('int_calendar') }} as start_day on start_day.date_day = t.start_date
+        left join {{ ref('int_calendar') }} as end_day on end_day.date_day = t.end_date
         order by t.label""")
     got = {label: (days, key) for label, days, key in rows}
     # Fri 1 June -> Fri 8 June 2012: 4th and 5th are bank holidays; 6, 7, 8 count.

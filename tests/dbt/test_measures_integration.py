@@ -22,13 +22,14 @@ The story (LA 808, financial year 2013-14, Q1 = 1 Apr - 30 Jun 2013):
 from __future__ import annotations
 
 import csv
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from csc.build import run_dbt_build
+from csc.build import dbt_invoke, run_dbt_build
 from csc.contract import load_contract
 from csc.load import load_new_drops
 
@@ -314,3 +315,40 @@ def test_child_level_lists_add_up_and_hide_person_ids(warehouse):
                                             ("R7", False)]
     child_ids = {c for _, c, _ in late}
     assert not child_ids & {p for p, _ in PERSONS} and len(child_ids) == 4
+
+
+def test_catalogue_and_records_models_must_agree(warehouse, tmp_path):
+    """tests/dbt/assert_measure_catalogue_matches_records.sql passes on the real build and
+    fails on a catalogue that names the wrong records model, a records model that does not
+    exist, or a measure nothing computes."""
+    (source,) = warehouse.execute("""select path from duckdb_databases()
+        where database_name = current_database()""").fetchone()
+    copy = tmp_path / "work.duckdb"
+    shutil.copy(source, copy)
+
+    def problems() -> set[tuple[str, str]]:
+        result = dbt_invoke(["test", "--select", "assert_measure_catalogue_matches_records",
+                             "--store-failures"], copy)
+        (node,) = result.result
+        with duckdb.connect(str(copy), read_only=True) as con:
+            (schema,) = con.execute("""select table_schema from information_schema.tables
+                where table_name = 'assert_measure_catalogue_matches_records'""").fetchone()
+            found = set(con.execute(f"""select measure_id, problem
+                from {schema}.assert_measure_catalogue_matches_records""").fetchall())
+        assert (str(node.status) == "pass") == (not found), (node.status, found)
+        return found
+
+    assert problems() == set()
+    with duckdb.connect(str(copy)) as con:
+        con.execute("""update reference.process_model_measures
+            set records_model = 'int_measure_records__referrals' where measure_id = 'contacts'""")
+        con.execute("""update reference.process_model_measures
+            set records_model = 'int_measure_records__typo' where measure_id = 'caf_step_down'""")
+        con.execute("""insert into reference.process_model_measures (measure_id, records_model)
+            values ('new_measure', 'int_measure_records__contacts')""")
+    assert problems() == {
+        ("contacts", "emitted by a records model the catalogue does not name for it"),
+        ("caf_step_down", "emitted by a records model the catalogue does not name for it"),
+        ("caf_step_down", "records_model is not a stacked records model"),
+        ("new_measure", "no headline row for some LA, period and extract"),
+    }

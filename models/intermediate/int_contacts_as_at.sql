@@ -1,4 +1,0 @@
--- contacts as they stood on each extract date a period is computed on (one row per
--- record per as_at). Materialized: every measure on contacts reads it.
-{{ config(materialized='table') }}
-{{ versions_as_at(ref('stg_raise__contacts')) }}

@@ -1,4 +1,0 @@
--- Every local authority the raw history holds, so that a measure with nothing to count
--- still has a row (a zero) for that LA.
-{{ config(materialized='table') }}  -- small, and read by every measure: build it once
-select distinct la_code from {{ ref('stg_raise__persons') }}

@@ -1,4 +1,0 @@
--- s47_enquiries as they stood on each extract date a period is computed on (one row per
--- record per as_at). Materialized: every measure on s47_enquiries reads it.
-{{ config(materialized='table') }}
-{{ versions_as_at(ref('stg_raise__s47_enquiries')) }}

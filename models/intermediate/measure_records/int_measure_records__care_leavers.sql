@@ -1,0 +1,30 @@
+-- Records behind care_leavers_suitable_accommodation and care_leavers_eet: care leavers
+-- whose 16th to 21st birthday fell in the window (int_care_leaver_birthdays), flagged by the
+-- keeping-in-touch record for that birthday (no record counts as not). Team and worker: the
+-- child's allocation on the birthday.
+{% set flags = {
+    'care_leavers_suitable_accommodation': 'is_suitably_accommodated',
+    'care_leavers_eet': 'is_in_eet',
+} %}
+with birthdays as (
+    select
+        *,
+        -- the record is the child's birthday; the child is identified by person_id
+        {{ dbt.concat(["'birthday '", dbt.cast('age', dbt.type_string())]) }} as birthday_id
+    from {{ ref('int_care_leaver_birthdays') }}
+),
+
+in_window as (
+    {{ records_in_window(flags.keys() | list, 'birthdays', date_column='birthday') }}
+),
+
+records as (
+    {% for measure_id, flag in flags.items() %}
+    select {{ measure_record(measure_id, 'care_leaver_birthday', 'birthday_id', flag, 'birthday',
+                             start_date='keeping_in_touch_date', team_id='null', worker_id='null') }}
+    from in_window where measure_id = '{{ measure_id }}'
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+)
+
+{{ with_allocated_team('records') }}
