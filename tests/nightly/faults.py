@@ -115,7 +115,7 @@ def install_from_env(environ=os.environ, warehouse: str | None = None) -> None:
         hooks.install(TransientOnce(environ[TRANSIENT_ENV]))
     if environ.get(KILL_ENV):
         from csc.config import warehouse_paths
-        from flows.nightly_refresh import add_progress_listener
+        from flows.recorder import add_progress_listener
 
         kill = KillAt(environ[KILL_ENV], warehouse_paths(warehouse).work if warehouse else None,
                       int(environ.get(BUILD_NODES_ENV, "5")))
