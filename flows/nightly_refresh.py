@@ -191,7 +191,8 @@ def nightly_refresh(landing: str, warehouse: str | None = None,
         linked = run.step("link", link_caf, work, str(paths.directory),
                           bool(loaded.drops_loaded))
         built = run.step("build", build, work)
-        validation = run.step("validate", validate, work, str(paths.gx_root))  # gate
+        # the gate: a failed expectation stops the run here, nothing is published
+        validation = run.step("validate", validate, work, str(paths.gx_root))
         published = run.step("publish", publish_step, str(paths.published), run.run_id)
         reports_made = run.step("report", render_reports, str(paths.published),
                                 str(reports_dir))

@@ -203,7 +203,9 @@ class RefreshRun:
         self._started = time.monotonic()
 
     def step(self, name: str, task: Callable[..., T], *args: object) -> T:
-        """Run step `name` (`task(*args)`) and record what its result says."""
+        """Run step `name` (`task(*args)`) and record what its result says. A result that
+        says the refresh must stop (a failed validation) raises ValidationFailed once it
+        is recorded."""
         self.current, self._started = name, time.monotonic()
         self.attempts[name] = 1
         self._write()  # a publication copies the row: it holds the attempt under way

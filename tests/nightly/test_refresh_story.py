@@ -36,6 +36,7 @@ import pytest
 
 from csc.config import warehouse_paths
 from csc.load import load_new_drops
+from csc.workdb import prepare_work_db
 
 pytestmark = pytest.mark.e2e
 
@@ -172,7 +173,7 @@ def test_the_next_refresh_succeeds_without_duplicating_history(story, tmp_path):
     assert final.checksum_after != story.first.checksum_after
     assert final.figures_after[1] > story.first.figures_after[1]  # more periods published
     clean_work = tmp_path / "clean.work.duckdb"
-    load_new_drops(story.landing, clean_work)
+    load_new_drops(story.landing, prepare_work_db(clean_work))
     work = warehouse_paths(story.warehouse).work
     assert raw_history(work) == raw_history(clean_work)
     with duckdb.connect(str(work), read_only=True) as con:
