@@ -150,9 +150,9 @@ def main() -> int:
               + f"; written in {time.monotonic() - started:.0f} s", flush=True)
 
     from csc.load import load_new_drops
+    from csc.workdb import prepare_work_db
 
-    work_db = root / "warehouse" / "work.duckdb"
-    work_db.parent.mkdir(parents=True, exist_ok=True)
+    work_db = prepare_work_db(root / "warehouse" / "work.duckdb")
     started = time.monotonic()
     load_new_drops(landing, work_db)
     print(f"loaded in {time.monotonic() - started:.0f} s", flush=True)

@@ -28,6 +28,7 @@ from csc.config import limit_memory
 from csc.contract import load_contract
 from csc.generate import generate_demo
 from csc.load import find_drops, load_new_drops
+from csc.workdb import prepare_work_db
 
 # In the last drop, as in a real nightly increment, some records change or disappear:
 # 1 contact in 20 has its outcome changed, 1 in 100 is gone (deleted in the source).
@@ -133,6 +134,7 @@ def main() -> None:
     # Full load: every drop into an empty work database.
     work = root / "full.work.duckdb"
     work.unlink(missing_ok=True)
+    prepare_work_db(work)
     count_s, counted = bare_count_seconds(drop_files(landing, dates))
     started = time.perf_counter()
     result = load_new_drops(landing, work)
@@ -158,7 +160,7 @@ def main() -> None:
         (inc_landing / d).symlink_to(landing / d)
     inc_work = root / "increment.work.duckdb"
     inc_work.unlink(missing_ok=True)
-    load_new_drops(inc_landing, inc_work)
+    load_new_drops(inc_landing, prepare_work_db(inc_work))
     (inc_landing / dates[-1]).symlink_to(landing / dates[-1])
     count_s, _ = bare_count_seconds(drop_files(landing, dates[-1:]))
     started = time.perf_counter()

@@ -1,9 +1,8 @@
 """Run `dbt build` (seed, run, test) on the work database, in process.
 
 `run_dbt_build` can report each finished dbt node to a callback (the refresh shows
-progress with it) and holds the `build` fault point of the failure tests: with
-`CSC_FAULT_KILL_AT=build` the process kills itself after `CSC_FAULT_BUILD_NODES` (default 5)
-nodes have finished, i.e. with the work database half rebuilt.
+progress with it); each is also a hook point (csc.hooks, "dbt node finished") where the
+failure tests kill the process with the work database half rebuilt.
 
 After a whole build succeeds, `meta.build_state` holds the digest of its inputs
 (`build_inputs`); it is cleared when a build starts. `build_plan` compares the inputs there
@@ -16,6 +15,9 @@ are now with it:
   as-reported ones stored;
 - "full": anything else (no whole build recorded, the project, dbt version or pseudonym
   key changed, a drop dated before one already built): `dbt build --full-refresh`.
+
+The tables read and written here (meta.build_state, meta.loaded_drops and the linkage
+tables dbt reads as sources) are created by csc.workdb.
 """
 
 from __future__ import annotations
@@ -30,22 +32,13 @@ from pathlib import Path
 
 import duckdb
 
+from csc import hooks
 from csc.config import dbt_profiles_dir, dbt_project_dir, set_offline_env
-from csc.linkage import ensure_linkage_tables
-from csc.runlog import fault_point, fault_requested
 
-FAULT_BUILD_NODES_ENV = "CSC_FAULT_BUILD_NODES"
 # What dbt reads from the project: a change to any of these files rebuilds.
 PROJECT_INPUTS = ("models", "macros", "seeds", "tests/dbt", "dbt_project.yml",
                   "profiles/profiles.yml")
 PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
-BUILD_STATE_DDL = [
-    "create schema if not exists meta",
-    "create table if not exists meta.build_state (inputs varchar, built_at timestamp)",
-    # what build_plan compares: the digest of all but the drops, and the drops built
-    "alter table meta.build_state add column if not exists basis varchar",
-    "alter table meta.build_state add column if not exists drops varchar",
-]
 
 
 class BuildFailed(Exception):
@@ -56,11 +49,18 @@ class BuildFailed(Exception):
 class BuildResult:
     nodes: int
     failures: list[str] = field(default_factory=list)
-    plan: str = "full"  # "full" or "incremental" (BuildPlan.kind)
+    plan: str = "full"  # "full", "incremental" or "current" (skipped): BuildPlan.kind
+    reason: str = ""    # why that plan (BuildPlan.reason)
+    marts_rows: int = 0  # rows in the marts after the build (marts_rows), when counted
 
     @property
     def success(self) -> bool:
         return not self.failures
+
+    @property
+    def skipped(self) -> bool:
+        """Nothing new since the last whole build: its marts stand (no dbt node ran)."""
+        return self.plan == "current"
 
 
 @contextlib.contextmanager
@@ -96,9 +96,8 @@ def dbt_invoke(args: list[str], work_db: Path, callbacks: list[Callable] | None 
 
 
 def _node_finished_callback(on_node: Callable[[int, str], None] | None) -> Callable:
-    """A dbt event callback counting finished nodes (and holding the build fault point)."""
+    """A dbt event callback counting finished nodes."""
     finished = 0
-    kill_after = int(os.environ.get(FAULT_BUILD_NODES_ENV, "5"))
 
     def callback(event) -> None:
         nonlocal finished
@@ -107,8 +106,7 @@ def _node_finished_callback(on_node: Callable[[int, str], None] | None) -> Calla
         finished += 1
         if on_node is not None:
             on_node(finished, event.data.node_info.unique_id)
-        if finished >= kill_after and fault_requested("build"):
-            fault_point("build")
+        hooks.reached("dbt node finished")
 
     return callback
 
@@ -164,14 +162,9 @@ def read_build_inputs(work_db: Path) -> BuildInputs:
             basis.update(f"\n{file.relative_to(root)}\n".encode())
             basis.update(file.read_bytes())
     with duckdb.connect(str(work_db)) as con:
-        ensure_linkage_tables(con)  # dbt reads linkage.caf_person_link_versions
-        loaded = con.execute("""select count(*) from duckdb_tables()
-                                where schema_name = 'meta' and table_name = 'loaded_drops'"""
-                             ).fetchone()[0]
         drops = con.execute(
             "select cast(extract_date as varchar), load_id from meta.loaded_drops "
-            "order by extract_date, load_id"
-        ).fetchall() if loaded else []
+            "order by extract_date, load_id").fetchall()
         # The links themselves, not when linkage last ran: a run that relinks nothing
         # (no LA's linkage fields changed) leaves the build's inputs as they were.
         links = con.execute("""
@@ -192,8 +185,6 @@ def _last_build_state(work_db: Path) -> tuple[str, str | None, str | None] | Non
     """(inputs digest, basis, drops) of the last build that finished, or None when the
     marts may not be whole (no build yet, or one started since and did not finish)."""
     with duckdb.connect(str(work_db)) as con:
-        for statement in BUILD_STATE_DDL:
-            con.execute(statement)
         return con.execute("select inputs, basis, drops from meta.build_state").fetchone()
 
 
@@ -232,8 +223,6 @@ def set_build_state(work_db: Path, inputs: BuildInputs | None) -> None:
     """Record `inputs` as those of the last whole build (None: the marts may be half built,
     e.g. a build has started)."""
     with duckdb.connect(str(work_db)) as con:
-        for statement in BUILD_STATE_DDL:
-            con.execute(statement)
         con.execute("delete from meta.build_state")
         if inputs is not None:
             con.execute("""insert into meta.build_state (inputs, built_at, basis, drops)
@@ -250,9 +239,8 @@ def run_dbt_build(work_db: Path, extra_args: list[str] | None = None,
     new, `--full-refresh` otherwise."""
     if plan is None and not extra_args:
         plan = build_plan(work_db)
-    # Reading the inputs also makes sure the linkage tables dbt reads as a source exist
-    # (empty when no linkage has run yet on this work database). A plan holds those it
-    # was decided on: the project files and links are not hashed twice.
+    # A plan holds the inputs it was decided on: the project files and links are not
+    # hashed twice.
     inputs = plan.inputs if plan is not None and plan.inputs is not None \
         else read_build_inputs(work_db)
     set_build_state(work_db, None)  # from here until success the marts may be half built
@@ -272,4 +260,14 @@ def run_dbt_build(work_db: Path, extra_args: list[str] | None = None,
         raise BuildFailed("dbt build failed:\n  " + "\n  ".join(failures or ["(see dbt log)"]))
     if not extra_args:  # a whole build: its marts stand for these inputs
         set_build_state(work_db, inputs)
-    return BuildResult(nodes=nodes, plan="full" if "--full-refresh" in args else "incremental")
+    return BuildResult(nodes=nodes, plan="full" if "--full-refresh" in args else "incremental",
+                       reason=plan.reason if plan is not None else "")
+
+
+def marts_rows(work_db: Path) -> int:
+    """Rows of every table in the marts schema of `work_db`."""
+    with duckdb.connect(str(work_db), read_only=True) as con:
+        tables = con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
+        return sum(con.execute(f'select count(*) from marts."{t}"').fetchone()[0]
+                   for (t,) in tables)

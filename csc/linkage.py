@@ -28,6 +28,7 @@ Results (in the work database, read by dbt as sources):
     meta.linkage_runs          one row per run: links by method, batches relinked, and
                                precision / recall where a ground-truth mapping is
                                supplied (generated data)
+The tables are created (and migrated) by csc.workdb.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ import jellyfish
 import pandas as pd
 
 from csc.config import PROJECT_DIR, limit_memory
+from csc.workdb import HISTORY_START
 
 log = logging.getLogger(__name__)
 
@@ -85,42 +87,6 @@ class LinkageResult:
         return sum(self.links_by_method.values())
 
 
-# valid_from of the links the first linkage run makes: before any extract date.
-HISTORY_START = "1900-01-01"
-DDL = [
-    "create schema if not exists linkage",
-    "create schema if not exists meta",
-    """create table if not exists linkage.caf_person_links (
-        la_code varchar, caf_child_id varchar, person_id varchar,
-        match_probability double, link_method varchar)""",
-    """create table if not exists linkage.caf_person_link_versions (
-        la_code varchar, caf_child_id varchar, person_id varchar,
-        match_probability double, link_method varchar, valid_from date, valid_to date)""",
-    # A work database linked before link versions were kept: its links hold from the start.
-    f"""insert into linkage.caf_person_link_versions
-        select la_code, caf_child_id, person_id, match_probability, link_method,
-               date '{HISTORY_START}', null
-        from linkage.caf_person_links
-        where not exists (select 1 from linkage.caf_person_link_versions)""",
-    """create table if not exists linkage.clerical_review (
-        la_code varchar, caf_child_id varchar, person_id varchar, match_probability double,
-        caf_forename varchar, caf_surname varchar, caf_date_of_birth varchar,
-        caf_postcode varchar, raise_forename varchar, raise_surname varchar,
-        raise_date_of_birth varchar, raise_postcode varchar)""",
-    """create table if not exists linkage.la_inputs (
-        la_code varchar, batch varchar, fingerprint varchar)""",
-    """create table if not exists meta.linkage_runs (
-        linked_at timestamp, caf_children bigint, links_raise_id bigint,
-        links_clerical bigint, links_probabilistic bigint, review_pairs bigint,
-        match_threshold double, precision double, recall double, seconds double)""",
-    # Added with LA batches; a warehouse made before them gets the columns here.
-    "alter table meta.linkage_runs add column if not exists batches bigint",
-    "alter table meta.linkage_runs add column if not exists batches_linked bigint",
-    # Added with link versions: the latest extract date the run linked.
-    "alter table meta.linkage_runs add column if not exists extract_date date",
-]
-
-
 def linkage_match_threshold() -> float:
     """The match threshold: CSC_LINKAGE_THRESHOLD, or LinkageConfig's default."""
     return float(os.environ.get("CSC_LINKAGE_THRESHOLD", LinkageConfig.match_threshold))
@@ -132,17 +98,11 @@ def linkage_needed(work_db: Path, decisions_file: Path, new_drops: bool) -> bool
     if new_drops:
         return True
     with duckdb.connect(str(work_db)) as con:
-        ensure_linkage_tables(con)
         last = con.execute("select max(linked_at) from meta.linkage_runs").fetchone()[0]
     if last is None:
         return True
     return decisions_file.exists() and (
         datetime.fromtimestamp(decisions_file.stat().st_mtime) > last)
-
-
-def ensure_linkage_tables(con: duckdb.DuckDBPyConnection) -> None:
-    for statement in DDL:
-        con.execute(statement)
 
 
 def load_nicknames(path: Path = NICKNAMES_FILE) -> dict[str, str]:
@@ -525,7 +485,6 @@ def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
     links: list[pd.DataFrame] = []
     reviews: list[pd.DataFrame] = []
     with duckdb.connect(str(work_db)) as con:
-        ensure_linkage_tables(con)
         limit_memory(con)
         inputs = la_inputs(con, decisions, model_signature(config))
         before = {la: (batch, fp) for la, batch, fp in

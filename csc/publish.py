@@ -21,9 +21,10 @@ from pathlib import Path
 
 import duckdb
 
+from csc import hooks
 from csc.config import WarehousePaths, limit_memory
 from csc.contract import load_contract
-from csc.runlog import PUBLISHED_COLUMNS, fault_point, stored_value
+from csc.runlog import PUBLISHED_COLUMNS, stored_value
 
 PUBLISHED_SCHEMAS = ("marts", "meta")
 # meta tables that are published (the load manifest holds dates and counts only).
@@ -129,7 +130,9 @@ def _copy_run_log(con: duckdb.DuckDBPyConnection, run_id: str | None,
     if run_id is None:
         return
     fields = {k: v for k, v in finished.items() if k in PUBLISHED_COLUMNS and k in present}
-    fields = {"status": "succeeded", "finished_at": datetime.now(), **fields}
+    # `published`, not `succeeded`: the run has steps to go (the reports). Its row in the
+    # work database says how it ended; the next publication copies that.
+    fields = {"status": "published", "finished_at": datetime.now(), **fields}
     assignments = ", ".join(f"{k} = ?" for k in fields)
     con.execute(f"update pub.meta.refresh_runs set {assignments} where run_id = ?",
                 [*(stored_value(v) for v in fields.values()), run_id])
@@ -140,10 +143,13 @@ def publish_warehouse(paths: WarehousePaths, run_id: str | None = None,
     """Write the published file from the work database and swap it in.
 
     `run_id`: the refresh doing the publishing; its row in the published run log reads
-    `succeeded` (with `run_fields`, e.g. step timings), since the file only exists if it
-    did. Raises PublishRefused (nothing swapped in) when a direct identifier would leak.
+    `published` (finished_at: when it was published; with `run_fields`, columns to set
+    there), since the file only exists if its publication went through: whether the run
+    then succeeded (its reports) the next publication's copy says. Raises PublishRefused
+    (nothing swapped in) when a direct identifier would leak. The hook points (csc.hooks)
+    are where the failure tests kill a publication.
     """
-    fault_point("publish")
+    hooks.reached("publish")
     target = paths.staging_publish
     target.unlink(missing_ok=True)
     target.with_name(target.name + ".wal").unlink(missing_ok=True)
@@ -170,7 +176,7 @@ def publish_warehouse(paths: WarehousePaths, run_id: str | None = None,
                 f'select count(*) from pub.{schema}."{table}"').fetchone()[0]
             if n == len(tables) // 2:
                 con.execute("checkpoint pub")
-                fault_point("mid-publish")  # the new file is half written
+                hooks.reached("mid-publish")  # the new file is half written
         problems = _identifier_problems(con, "pub", tables)
         if problems:
             raise PublishRefused("not published: " + "; ".join(problems))
@@ -193,7 +199,7 @@ def publish_warehouse(paths: WarehousePaths, run_id: str | None = None,
     con.close()
     with target.open("rb") as fh:
         os.fsync(fh.fileno())
-    fault_point("before-rename")
+    hooks.reached("before-rename")
     paths.published.parent.mkdir(parents=True, exist_ok=True)
     os.replace(target, paths.published)
     dir_fd = os.open(paths.published.parent, os.O_RDONLY)

@@ -1,13 +1,14 @@
 """meta.refresh_runs: one row per refresh, kept in the work database and published.
 
 A run's row is written as the run goes (status `running`), so a refresh that dies leaves a
-trace. Only one refresh of a warehouse runs at a time (`refresh_lock`), so a `running` row
-found by the next refresh is stale: the process ended without finishing (killed, crashed,
-machine restarted). `close_stale_runs` marks it `abandoned`, or `succeeded` when the
-published file shows that its publication went through before the process died.
+trace; flows/recorder.py writes it step by step. A run is `succeeded` once its last step
+(the reports) is done, `failed` when a step failed. Only one refresh of a warehouse runs at
+a time (`refresh_lock`), so a `running` row found by the next refresh is stale: the process
+ended without finishing (killed, crashed, machine restarted). `close_stale_runs` marks it
+`abandoned`, or `published` when the published file shows that its publication went
+through before the process died (its reports may be missing).
 
-This module also holds the fault-injection points the failure tests use
-(`CSC_FAULT_KILL_AT`, `CSC_FAULT_TRANSIENT_AT`): a refresh run by a council never sets them.
+The table and its columns are created by csc.workdb (REFRESH_RUNS_COLUMNS).
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ import fcntl
 import json
 import logging
 import os
-import signal
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -28,38 +27,9 @@ from pathlib import Path
 import duckdb
 
 from csc.config import WarehousePaths
+from csc.workdb import REFRESH_RUNS_COLUMNS as COLUMNS
 
 log = logging.getLogger(__name__)
-
-# Columns of meta.refresh_runs. New columns are added to an existing table on first use,
-# so a work database made by an older version keeps its history.
-COLUMNS: dict[str, str] = {
-    "run_id": "varchar primary key",
-    "started_at": "timestamp",
-    "finished_at": "timestamp",
-    "status": "varchar",              # running | succeeded | failed | abandoned
-    "failed_step": "varchar",         # start | load | build | validate | publish | report
-    "message": "varchar",             # the error in words (work database only: not published)
-    "drops_loaded": "varchar",        # comma-separated extract dates
-    "rows_loaded": "bigint",          # rows read from the new drops
-    "versions_added": "bigint",       # raw history: record versions added
-    "versions_closed": "bigint",      # raw history: record versions closed
-    "dbt_nodes": "integer",           # models, seeds and tests dbt built
-    "validation_result": "varchar",   # summary line of the GX checkpoint
-    "validation_failures": "varchar",
-    "measures_published": "integer",  # distinct measure ids in marts.measure_values
-    "measure_rows": "bigint",         # rows of marts.measure_values published
-    "published_rows": "bigint",       # rows of every published table
-    "step_seconds": "varchar",        # JSON: step -> seconds
-    "step_rows": "varchar",           # JSON: step -> rows (load: read, build: marts, publish)
-    "step_attempts": "varchar",       # JSON: step -> attempts (more than 1: retried)
-    "landing": "varchar",
-    "published_file": "varchar",
-    "data_docs": "varchar",           # GX Data Docs index.html of this run
-    "report_path": "varchar",
-    "log_file": "varchar",            # the plain-text log of this run
-    "flow_run_id": "varchar",         # Prefect flow run
-}
 
 # What the published copy of the run log keeps: counts and outcomes. Error messages and
 # paths stay in the work database (a loader message can quote a delivered value).
@@ -70,19 +40,9 @@ PUBLISHED_COLUMNS = (
     "step_attempts",
 )
 
-DDL = "create table if not exists meta.refresh_runs (\n    " + ",\n    ".join(
-    f"{name} {kind}" for name, kind in COLUMNS.items()) + "\n)"
-
 
 def _connect(work_db: Path) -> duckdb.DuckDBPyConnection:
-    work_db.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(work_db))
-    con.execute("create schema if not exists meta")
-    con.execute(DDL)
-    for name, kind in COLUMNS.items():
-        if name != "run_id":
-            con.execute(f"alter table meta.refresh_runs add column if not exists {name} {kind}")
-    return con
+    return duckdb.connect(str(work_db))
 
 
 def stored_value(value: object) -> object:
@@ -156,8 +116,8 @@ def close_stale_runs(work_db: Path, published: Path, by_run: str | None = None
 
     Call it while holding `refresh_lock`: then no other refresh is running and every
     `running` row but the caller's own (`by_run`) is stale. A run whose publication
-    reached the published file (it died after the rename) is `succeeded`; any other is
-    `abandoned`.
+    reached the published file (it died after the rename, before it finished: its
+    reports may be missing) is `published`; any other is `abandoned`.
     """
     if not work_db.exists():
         return {}
@@ -172,10 +132,12 @@ def close_stale_runs(work_db: Path, published: Path, by_run: str | None = None
     outcome: dict[str, str] = {}
     with _connect(work_db) as con:
         for run_id in stale:
-            if in_published.get(run_id) == "succeeded":
-                status = "succeeded"
-                message = ("published; the process ended before it finished its run log "
-                           f"(completed by run {by_run})")
+            # (`succeeded`: a file published by a version that marked it so)
+            if in_published.get(run_id) in ("published", "succeeded"):
+                status = "published"
+                message = ("published; the process ended before the run finished, so its "
+                           "reports may be missing (`csc report` renders them); found by "
+                           f"run {by_run}")
             else:
                 status = "abandoned"
                 message = ("the process ended before the run finished (killed, crashed or "
@@ -221,27 +183,3 @@ def refresh_lock(paths: WarehousePaths) -> Iterator[Path]:
         yield path
     finally:
         os.close(fd)  # closing the descriptor releases the flock
-
-
-# --- Fault injection, for the failure tests only -------------------------------------------
-
-FAULT_KILL_ENV = "CSC_FAULT_KILL_AT"
-FAULT_TRANSIENT_ENV = "CSC_FAULT_TRANSIENT_AT"
-_transient_fired: set[str] = set()
-
-
-def fault_requested(point: str) -> bool:
-    return os.environ.get(FAULT_KILL_ENV) == point
-
-
-def fault_point(point: str) -> None:
-    """Test hook. `CSC_FAULT_KILL_AT=<point>`: the process SIGKILLs itself here, as a power
-    cut or the OOM killer would (no cleanup, no finally blocks).
-    `CSC_FAULT_TRANSIENT_AT=<point>`: raise a transient OSError here, once per process."""
-    if fault_requested(point):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.kill(os.getpid(), signal.SIGKILL)
-    if os.environ.get(FAULT_TRANSIENT_ENV) == point and point not in _transient_fired:
-        _transient_fired.add(point)
-        raise OSError(errno.EBUSY, f"injected transient fault at {point}")

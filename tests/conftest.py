@@ -43,9 +43,10 @@ def demo_landing(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def nightly_flow():
-    from csc.commands.refresh import load_flow_module
+    """The flow's module (flows/nightly_refresh.py)."""
+    import flows.nightly_refresh
 
-    return load_flow_module()
+    return flows.nightly_refresh
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class FlowWarehouse:
     database changed.)"""
 
     root: Path
-    summary: dict  # what `nightly_refresh` returned
+    summary: object  # what `nightly_refresh` returned (flows.recorder.RefreshSummary)
 
     @property
     def published(self) -> Path:
@@ -92,7 +93,7 @@ def _refresh(nightly_flow, landing: Path, root: Path) -> FlowWarehouse:
     """Run the flow on `landing` into `root/warehouse/csc.duckdb`."""
     published = FlowWarehouse(root=root, summary={}).published
     summary = nightly_flow.nightly_refresh(landing=str(landing), warehouse=str(published))
-    assert summary["validation"]["success"], summary["validation"]["failures"]
+    assert summary.validation.success, summary.validation.failures
     return FlowWarehouse(root=root, summary=summary)
 
 
@@ -129,7 +130,7 @@ def published_demo(prefect_harness, nightly_flow, demo_landing, first_drop_publi
     tests/test_kept_computations.py checks it equals a full rebuild). `root/landing` holds
     every drop. Shared, read-only (see FlowWarehouse). The generator's true CAF-to-RAISE
     mapping is given to the second link step, so meta.linkage_runs (work database) and
-    summary["linkage"] carry the linkage's precision and recall."""
+    summary.linkage carry the linkage's precision and recall."""
     root = tmp_path_factory.mktemp("published-demo")
     first_drop_published.copy_to(root)
     for drop in sorted(p for p in demo_landing.iterdir() if p.is_dir())[1:]:

@@ -19,7 +19,7 @@ from csc.build import (
     set_build_state,
 )
 from csc.config import PROJECT_DIR
-from csc.linkage import ensure_linkage_tables
+from csc.workdb import prepare_work_db
 
 
 def _project_copy(tmp_path, monkeypatch):
@@ -35,13 +35,14 @@ def _project_copy(tmp_path, monkeypatch):
     return project
 
 
+LOADED = "insert into meta.loaded_drops (extract_date, load_id) values %s"
+
+
 def _work_with_one_drop(tmp_path):
-    """A work database with the tables build_inputs reads and one drop loaded."""
-    work = tmp_path / "work.duckdb"
+    """A work database (its tables: csc.workdb) with one drop loaded."""
+    work = prepare_work_db(tmp_path / "work.duckdb")
     with duckdb.connect(str(work)) as con:
-        ensure_linkage_tables(con)
-        con.execute("create table meta.loaded_drops (extract_date date, load_id varchar)")
-        con.execute("insert into meta.loaded_drops values ('2014-01-14', 'a1')")
+        con.execute(LOADED % "('2014-01-14', 'a1')")
     return work
 
 
@@ -53,7 +54,7 @@ def test_the_inputs_digest_follows_drops_links_project_and_key(tmp_path, monkeyp
     assert build_inputs(work) == seen[0]  # nothing changed: the same digest
 
     with duckdb.connect(str(work)) as con:
-        con.execute("insert into meta.loaded_drops values ('2014-04-14', 'b2')")
+        con.execute(LOADED % "('2014-04-14', 'b2')")
     seen.append(build_inputs(work))
     with duckdb.connect(str(work)) as con:
         con.execute("insert into meta.linkage_runs (linked_at) values (current_timestamp)")
@@ -91,16 +92,15 @@ def test_the_plan_is_incremental_only_after_later_drops(tmp_path, monkeypatch):
             con.execute(statement)
         return build_plan(copy).kind
 
-    assert plan_after("insert into meta.loaded_drops values ('2014-04-14', 'b2')") \
-        == "incremental"
+    assert plan_after(LOADED % "('2014-04-14', 'b2')") == "incremental"
     assert plan_after("""insert into linkage.caf_person_link_versions
                          values ('808', 'C1', 'P1', 1.0, 'raise_id', '2014-01-14', null)""") \
         == "incremental"  # links are dated history: the latest extract's are recomputed
-    assert plan_after("insert into meta.loaded_drops values ('2013-10-14', 'c3')") == "full"
+    assert plan_after(LOADED % "('2013-10-14', 'c3')") == "full"
     assert plan_after("update meta.loaded_drops set load_id = 'a2'") == "full"
     # a build recorded before plans were (no basis): rebuilt in full once
-    assert plan_after("""update meta.build_state set basis = null;
-                         insert into meta.loaded_drops values ('2014-04-14', 'b2')""") == "full"
+    assert plan_after("update meta.build_state set basis = null; "
+                      + LOADED % "('2014-04-14', 'b2')") == "full"
     model = project / "models" / "marts" / "measure_values.sql"
     model.write_text(model.read_text() + "\n-- a change\n")
     assert build_plan(work).kind == "full"

@@ -36,7 +36,7 @@ def _count(work, sql: str) -> int:
 def test_a_build_after_later_drops_keeps_the_as_reported_computations(published_demo):
     # published_demo: the first drop built in full, then every later drop in one refresh
     work = published_demo.work
-    assert published_demo.summary["build_plan"] == "incremental"
+    assert published_demo.summary.build.plan == "incremental"
     ran = _count(work, "select count(*) from intermediate.int_computations_to_run")
     wanted = _count(work, "select count(*) from intermediate.int_period_computations")
     # The first drop's as-reported computations were stored by its own build and kept.

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -13,6 +14,9 @@ import pytest
 from csc.config import PROJECT_DIR, warehouse_paths
 from csc.publish import PublishRefused, publish, publish_warehouse
 from csc.runlog import start_run
+from csc.workdb import prepare_work_db
+
+FAULTS_SCRIPT = Path(__file__).parent / "nightly" / "faults.py"
 
 
 def _work_db(paths):
@@ -34,6 +38,7 @@ def _sha(path):
 
 def test_publish_copies_marts_and_run_log_only_and_materialises_views(tmp_path):
     paths = warehouse_paths(tmp_path / "csc.duckdb")
+    prepare_work_db(paths.work, parts=["runs"])  # the run log alone
     run_id = start_run(paths.work, landing=tmp_path / "landing")
     _work_db(paths)
     tables = publish(paths)
@@ -54,8 +59,10 @@ def test_publish_copies_marts_and_run_log_only_and_materialises_views(tmp_path):
     assert not paths.staging_publish.exists()
 
 
-def test_publish_marks_its_run_succeeded_in_the_published_run_log(tmp_path):
+def test_publish_marks_its_run_published_in_the_published_run_log(tmp_path):
+    # `published`, not `succeeded`: the run's reports come after its publication.
     paths = warehouse_paths(tmp_path / "csc.duckdb")
+    prepare_work_db(paths.work, parts=["runs"])
     run_id = start_run(paths.work)
     _work_db(paths)
     result = publish_warehouse(paths, run_id=run_id,
@@ -65,7 +72,7 @@ def test_publish_marks_its_run_succeeded_in_the_published_run_log(tmp_path):
         status, seconds, measures, finished = con.execute(
             "select status, step_seconds, measures_published, finished_at "
             "from meta.refresh_runs").fetchone()
-    assert (status, json.loads(seconds), measures) == ("succeeded", {"load": 1.5}, 1)
+    assert (status, json.loads(seconds), measures) == ("published", {"load": 1.5}, 1)
     assert finished is not None
     with duckdb.connect(str(paths.work), read_only=True) as con:  # the work row is the flow's
         assert con.execute("select status from meta.refresh_runs").fetchone()[0] == "running"
@@ -130,7 +137,8 @@ def test_publish_killed_at_any_point_leaves_the_published_file_unchanged(tmp_pat
     with duckdb.connect(str(paths.work)) as con:
         con.execute("update marts.measure_values set value = 7")
     env = {**os.environ, "CSC_FAULT_KILL_AT": point, "CSC_PROJECT_DIR": str(PROJECT_DIR)}
-    killed = subprocess.run([sys.executable, "-c", PUBLISH_SCRIPT, str(paths.published)],
+    killed = subprocess.run([sys.executable, str(FAULTS_SCRIPT), "-c", PUBLISH_SCRIPT,
+                             str(paths.published)],
                             env=env, capture_output=True, text=True, timeout=120)
     assert killed.returncode == -9, killed.stderr
     assert _sha(paths.published) == before

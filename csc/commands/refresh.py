@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
-from csc.config import PROJECT_DIR, warehouse_paths
-
-
-def load_flow_module():
-    """The Prefect flows live in the repository's flows/ folder (Prefect entrypoints are
-    file paths), beside the dbt project they run."""
-    path = PROJECT_DIR / "flows" / "nightly_refresh.py"
-    spec = importlib.util.spec_from_file_location("csc_flows_nightly_refresh", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot find the nightly flow at {path}")
-    if spec.name in sys.modules:
-        return sys.modules[spec.name]
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+from csc.config import warehouse_paths
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,14 +41,22 @@ def run(args: argparse.Namespace) -> int:
         # Prefect's console lines would interleave with the progress below; they still go
         # to the Prefect server and to the run's log file.
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    module = load_flow_module()
+    # The flow imports Prefect, dbt and GX: only when a refresh runs.
+    from flows.nightly_refresh import (
+        STEP_TITLES,
+        RefreshFailed,
+        add_progress_listener,
+        nightly_refresh,
+        remove_progress_listener,
+    )
+
     paths = warehouse_paths(args.warehouse)
     landing = Path(args.landing).resolve()
     out.print(f"Refreshing [bold]{paths.published}[/] from {landing}")
 
     def show(event) -> None:
         stamp = datetime.now().strftime("%H:%M:%S")
-        title = module.STEP_TITLES.get(event.step, event.step)
+        title = STEP_TITLES.get(event.step, event.step)
         took = f" ({_seconds(event.seconds)})" if event.seconds is not None else ""
         if event.phase == "started":
             out.print(f"[dim]{stamp}[/] ▶ {title} ...")
@@ -78,12 +69,12 @@ def run(args: argparse.Namespace) -> int:
         else:
             out.print(f"[dim]{stamp}[/]   {title}: {event.detail}")
 
-    module.add_progress_listener(show)
+    add_progress_listener(show)
     started = time.monotonic()
     try:
-        summary = module.nightly_refresh(landing=str(landing), warehouse=str(paths.published),
-                                         reports=args.reports)
-    except module.RefreshFailed as exc:
+        summary = nightly_refresh(landing=str(landing), warehouse=str(paths.published),
+                                  reports=args.reports)
+    except RefreshFailed as exc:
         err.print(f"csc refresh: FAILED at the {exc.step} step: {exc.reason}", markup=False)
         if exc.step == "report":
             err.print(f"The warehouse {paths.published} was published; the reports were not "
@@ -100,35 +91,37 @@ def run(args: argparse.Namespace) -> int:
         err.print(f"The published warehouse {paths.published} was not changed.", markup=False)
         return 1
     finally:
-        module.remove_progress_listener(show)
+        remove_progress_listener(show)
 
     _print_summary(out, summary, time.monotonic() - started)
     return 0
 
 
-def _print_summary(out, summary: dict, elapsed: float) -> None:
-    loaded, validation = summary["loaded"], summary["validation"]
-    published, report = summary["published"], summary["report"]
-    steps = ", ".join(f"{k} {_seconds(v)}" for k, v in summary["seconds"].items())
+def _print_summary(out, summary, elapsed: float) -> None:
+    """`summary`: the flow's RefreshSummary."""
+    from flows.recorder import NO_REPORTS
+
+    loaded, build, validation = summary.loaded, summary.build, summary.validation
+    published = summary.published
+    steps = ", ".join(f"{k} {_seconds(v)}" for k, v in summary.seconds.items())
     lines = [
-        ("Drops loaded", f"{len(loaded['drops'])} "
-                         f"({', '.join(loaded['drops']) or 'none new'}); "
-                         f"{loaded['rows']:,} rows read, "
-                         f"{loaded['versions_added']:,} record versions added"),
-        ("dbt build", "skipped: nothing new since the last build"
-         if summary.get("build_skipped") else
-         f"{summary['dbt_nodes']} nodes passed ({summary.get('build_plan', 'full')} build)"),
-        ("Validation", validation["summary"]),
-        ("Published", f"{summary['warehouse']}: {published['measures']} measures, "
-                      f"{published['measure_rows']:,} measure values, "
-                      f"{len(published['tables'])} tables, {published['rows']:,} rows"),
-        ("Data Docs", validation["data_docs"] or "(none)"),
-        ("Report", report["path"] or f"not rendered ({report.get('note', '')})"),
-        ("Log", summary["log_file"]),
+        ("Drops loaded", f"{len(loaded.drops_loaded)} "
+                         f"({', '.join(loaded.drops_loaded) or 'none new'}); "
+                         f"{loaded.rows_read:,} rows read, "
+                         f"{loaded.versions_added:,} record versions added"),
+        ("dbt build", "skipped: nothing new since the last build" if build.skipped else
+         f"{build.nodes} nodes passed ({build.plan} build)"),
+        ("Validation", validation.summary()),
+        ("Published", f"{summary.warehouse}: {published.measures} measures, "
+                      f"{published.measure_rows:,} measure values, "
+                      f"{len(published.tables)} tables, {published.total_rows:,} rows"),
+        ("Data Docs", str(validation.data_docs or "") or "(none)"),
+        ("Report", str(summary.report_path or "") or f"not rendered ({NO_REPORTS})"),
+        ("Log", str(summary.log_file)),
         ("Time", f"{_seconds(elapsed)} ({steps})"),
     ]
-    for old, status in summary.get("stale_runs", {}).items():
+    for old, status in summary.stale_runs.items():
         lines.insert(0, ("Earlier run", f"{old} had not finished; marked {status}"))
-    out.print(f"[bold green]Refresh {summary['run_id']} succeeded.[/]")
+    out.print(f"[bold green]Refresh {summary.run_id} succeeded.[/]")
     for label, value in lines:
         out.print(f"  {label + ':':<14}{value}", markup=False)

@@ -75,14 +75,12 @@ def build_deployment(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from prefect.settings import PREFECT_API_URL
 
-    from csc.commands.refresh import load_flow_module
-
     if not PREFECT_API_URL.value():
         print("csc serve: PREFECT_API_URL is not set. Start a server with `prefect server "
               "start` and set PREFECT_API_URL=http://127.0.0.1:4200/api (see "
               "docs/operations.md), or run `csc refresh` from cron instead.", file=sys.stderr)
         return 2
-    load_flow_module()  # fail here, clearly, if the flow cannot be imported
+    import flows.nightly_refresh  # noqa: F401 - fail here, clearly, if the flow cannot be imported
     try:
         deployment = build_deployment(args)
         deployment_id = deployment.apply()

@@ -16,14 +16,15 @@ _valid_from <= D and (_valid_to is null or _valid_to > D).
 
 A drop loads whole or not at all: every file is read and checked first (checks.py), then
 the merge (history.py) runs in one transaction; a drop failing a check is quarantined
-(quarantine.py). The manifest and schemas are in manifest.py. See docs/loading.md.
+(quarantine.py). The manifest is in manifest.py; the tables are created by
+csc.workdb.prepare_work_db, which the refresh calls before it loads. See docs/loading.md.
 """
 
 from csc.load.files import file_checksum
 from csc.load.loader import LoadResult, find_drops, load_drop, load_new_drops
-from csc.load.manifest import META_COLUMNS, ensure_schemas, loaded_drops
+from csc.load.manifest import META_COLUMNS, loaded_drops
 from csc.load.problems import RULES, DropRejected, LoadedDropChanged, Problem
 
 __all__ = ["META_COLUMNS", "RULES", "DropRejected", "LoadResult", "LoadedDropChanged", "Problem",
-           "ensure_schemas", "file_checksum", "find_drops", "load_drop", "load_new_drops",
+           "file_checksum", "find_drops", "load_drop", "load_new_drops",
            "loaded_drops"]

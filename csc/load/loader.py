@@ -15,7 +15,7 @@ from csc.config import limit_memory
 from csc.contract import Contract, load_contract
 from csc.load.checks import check_drop, drop_staged
 from csc.load.history import merge_table
-from csc.load.manifest import changed_loaded_files, ensure_schemas, loaded_drops
+from csc.load.manifest import changed_loaded_files, loaded_drops
 from csc.load.problems import DropRejected, LoadedDropChanged, Problem
 from csc.load.quarantine import quarantine_drop, release_drop, remove_reports
 
@@ -131,7 +131,8 @@ def load_new_drops(landing: Path, work_db: Path, contract: Contract | None = Non
     wait, so history is only ever appended in extract-date order. Drops loaded before the
     refused one in the same run stay loaded. `quarantine_dir` (default: `quarantine/`
     beside the work database, i.e. `warehouse_paths(...).quarantine`) receives reports when
-    the landing folder is not writable.
+    the landing folder is not writable. The work database's tables must exist
+    (csc.workdb.prepare_work_db).
     """
     contract = contract or load_contract()
     work_db.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +140,6 @@ def load_new_drops(landing: Path, work_db: Path, contract: Contract | None = Non
     total = LoadResult()
     with duckdb.connect(str(work_db)) as con:
         limit_memory(con)
-        ensure_schemas(con, contract)
         done = loaded_drops(con)
         changed = changed_loaded_files(con, landing, contract)
         if changed:

@@ -1,4 +1,4 @@
-"""The work database's raw and meta schemas, and the manifest of what was loaded.
+"""The manifest of what was loaded into the work database (its tables: csc.workdb).
 
 meta.loaded_drops    one row per drop loaded (extract date, load id, counts, seconds)
 meta.loaded_files    one row per file loaded, with its sha256, size and modification time
@@ -25,45 +25,6 @@ from csc.load.problems import Problem
 
 META_COLUMNS = ["_record_key", "_row_hash", "_valid_from", "_valid_to", "_load_id",
                 "_source_file", "_row_number"]
-
-
-def ensure_schemas(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """Create (or extend, for a work database made by an older loader) raw and meta."""
-    con.execute("create schema if not exists raw")
-    con.execute("create schema if not exists meta")
-    con.execute(
-        """create table if not exists meta.loaded_drops (
-            extract_date date primary key, load_id varchar, loaded_at timestamp,
-            files integer, rows_read bigint, versions_added bigint, versions_closed bigint)""")
-    for column, kind in [("records_deleted", "bigint"), ("load_seconds", "double")]:
-        con.execute(f"alter table meta.loaded_drops add column if not exists {column} {kind}")
-    con.execute(
-        """create table if not exists meta.loaded_files (
-            extract_date date, table_name varchar, source_file varchar, sha256 varchar,
-            rows_read bigint, primary key (extract_date, table_name))""")
-    for column, kind in [("size_bytes", "bigint"), ("modified_ns", "bigint"),
-                         ("versions_added", "bigint"), ("versions_closed", "bigint"),
-                         ("records_deleted", "bigint")]:
-        con.execute(f"alter table meta.loaded_files add column if not exists {column} {kind}")
-    con.execute(
-        """create table if not exists meta.record_deletions (
-            table_name varchar, record_key varchar, deleted_on date, load_id varchar)""")
-    con.execute(
-        """create table if not exists meta.quarantined_drops (
-            extract_date varchar, attempt_id varchar, quarantined_at timestamp,
-            problems integer, report_path varchar, report varchar,
-            released_at timestamp, released_load_id varchar)""")
-    con.execute(
-        """create table if not exists meta.quarantine_problems (
-            attempt_id varchar, extract_date varchar, source_file varchar, row_number bigint,
-            column_name varchar, value varchar, rule varchar, message varchar,
-            rows_affected bigint)""")
-    for table in contract.tables.values():
-        cols = ", ".join(f'"{c}" varchar' for c in table.column_names)
-        con.execute(
-            f"""create table if not exists raw.{table.name} ({cols},
-                _record_key varchar, _row_hash varchar, _valid_from date, _valid_to date,
-                _load_id varchar, _source_file varchar, _row_number bigint)""")
 
 
 def loaded_drops(con: duckdb.DuckDBPyConnection) -> set[str]:

@@ -233,9 +233,10 @@ def _benchmark_note(benchmarks: list[Benchmark], la_code: str, period: str) -> s
 
 
 def read_latest_run(con: duckdb.DuckDBPyConnection) -> RefreshRun | None:
+    # `published`: the run that wrote this file (its reports were still to come)
     row = con.execute(
         """select run_id, finished_at, validation_result, drops_loaded
-           from meta.refresh_runs where status = 'succeeded'
+           from meta.refresh_runs where status in ('succeeded', 'published')
            order by finished_at desc nulls last, started_at desc limit 1""").fetchone()
     return RefreshRun(*row) if row else None
 

@@ -32,6 +32,7 @@ import pytest
 from csc.build import dbt_invoke, run_dbt_build
 from csc.contract import load_contract
 from csc.load import load_new_drops
+from csc.workdb import prepare_work_db
 
 FIRST, LATEST = "2013-07-14", "2014-04-14"
 
@@ -181,7 +182,7 @@ def warehouse(tmp_path_factory) -> duckdb.DuckDBPyConnection:
     landing, work_db = root / "landing", root / "work.duckdb"
     _write_drop(landing, FIRST, _base())
     _write_drop(landing, LATEST, _latest())
-    load_new_drops(landing, work_db)
+    load_new_drops(landing, prepare_work_db(work_db))
     run_dbt_build(work_db)
     con = duckdb.connect(str(work_db), read_only=True)
     yield con

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from csc.cli import main as csc_main
+from csc.config import warehouse_paths
 from csc.generate import DEMO_PERIODS
 
 pytestmark = pytest.mark.e2e
@@ -28,9 +29,9 @@ def test_refresh_publishes_and_is_idempotent(prefect_harness, nightly_flow, publ
     # The session's shared published_demo (read here read-only): the first demo drop
     # published, then every later drop in one more refresh, built incrementally.
     summary, warehouse = published_demo.summary, published_demo.published
-    assert summary["validation"]["success"]
-    assert len(summary["loaded"]["drops"]) == len(DEMO_PERIODS) - 1
-    assert summary["build_plan"] == "incremental"
+    assert summary.validation.success
+    assert len(summary.loaded.drops_loaded) == len(DEMO_PERIODS) - 1
+    assert summary.build.plan == "incremental"
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
@@ -38,8 +39,9 @@ def test_refresh_publishes_and_is_idempotent(prefect_harness, nightly_flow, publ
         assert rows
         schemas = {r[0] for r in con.execute("select schema_name from duckdb_tables()").fetchall()}
         assert schemas == {"marts", "meta"}
-        runs = con.execute("select status from meta.refresh_runs").fetchall()
-        assert runs == [("succeeded",), ("succeeded",)]
+        runs = con.execute("select status from meta.refresh_runs order by started_at").fetchall()
+        # the run that wrote the file reads `published`: its reports were still to come
+        assert runs == [("succeeded",), ("published",)]
     published = dict(_figures(warehouse))
     for period in DEMO_PERIODS:
         assert published[period.label] == period.contacts
@@ -48,11 +50,14 @@ def test_refresh_publishes_and_is_idempotent(prefect_harness, nightly_flow, publ
     # loads nothing and changes no figure.
     warehouse = published_demo.copy_to(tmp_path / "demo").published
     again = nightly_flow.nightly_refresh(landing=str(demo_landing), warehouse=str(warehouse))
-    assert again["loaded"]["drops"] == []
-    assert again["build_skipped"]  # nothing new: the marts of the first build stand
+    assert again.loaded.drops_loaded == []
+    assert again.build.skipped  # nothing new: the marts of the first build stand
     assert dict(_figures(warehouse)) == published
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute(
+        assert con.execute("select status from meta.refresh_runs order by started_at"
+                           ).fetchall() == [("succeeded",), ("succeeded",), ("published",)]
+    with duckdb.connect(str(warehouse_paths(warehouse).work), read_only=True) as con:
+        assert con.execute(  # the third too, once its reports were rendered
             "select count(*) from meta.refresh_runs where status = 'succeeded'").fetchone()[0] == 3
 
 

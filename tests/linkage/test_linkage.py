@@ -17,6 +17,7 @@ from csc.linkage import (
     prior_match_probability,
 )
 from csc.load import load_new_drops
+from csc.workdb import prepare_work_db
 
 from .messy_caf import write_messy_drop, write_truth
 
@@ -25,7 +26,7 @@ from .messy_caf import write_messy_drop, write_truth
 def messy(tmp_path_factory):
     root = tmp_path_factory.mktemp("linkage")
     truth = write_messy_drop(root / "landing")
-    load_new_drops(root / "landing", root / "work.duckdb")
+    load_new_drops(root / "landing", prepare_work_db(root / "work.duckdb"))
     return root, truth
 
 
@@ -148,7 +149,7 @@ def test_batched_linkage_links_each_la_within_itself(tmp_path):
     """Two LAs linked in two batches (one Splink model each) meet the quality targets
     together, and every link joins a child and a person of the same LA."""
     landing, truth = _two_la_landing(tmp_path)
-    work = tmp_path / "work.duckdb"
+    work = prepare_work_db(tmp_path / "work.duckdb")
     load_new_drops(landing, work)
     result = link_caf_children(work, truth_file=write_truth(tmp_path / "truth.csv", truth),
                                batch_records=2_500)
@@ -175,7 +176,7 @@ def test_a_rerun_relinks_only_the_batches_whose_inputs_changed(tmp_path):
     """Nothing changed: nothing relinked and the links stay. One LA's child renamed: that
     LA's batch alone is relinked, and the result equals a full relink of both LAs."""
     landing, _ = _two_la_landing(tmp_path)
-    work = tmp_path / "work.duckdb"
+    work = prepare_work_db(tmp_path / "work.duckdb")
     load_new_drops(landing, work)
     links_sql = "select * from linkage.caf_person_links"
     first = link_caf_children(work, batch_records=2_500)

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from csc.load import DropRejected, Problem, load_new_drops
+from csc.workdb import prepare_work_db
 
 from .corpus import BAD_DATE, CORPUS, BadDrop
 from .drops import base_tables, contact, history_fingerprint, write_drop
@@ -21,7 +22,7 @@ GOOD_DATE = "2013-07-14"
 def loaded_once(tmp_path_factory) -> tuple[Path, Path, str]:
     """A landing folder and work database holding one good drop (made once, copied)."""
     root = tmp_path_factory.mktemp("loaded-once")
-    landing, work = root / "landing", root / "work.duckdb"
+    landing, work = root / "landing", prepare_work_db(root / "work.duckdb")
     write_drop(landing, GOOD_DATE, base_tables())
     load_new_drops(landing, work)
     return landing, work, history_fingerprint(work)
@@ -36,7 +37,7 @@ def test_the_corpus_has_one_bad_drop_per_kind() -> None:
 def test_bad_drop_is_refused_and_history_unchanged(bad: BadDrop, loaded_once, tmp_path: Path
                                                     ) -> None:
     template_landing, template_work, before = loaded_once
-    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "work.duckdb")
     shutil.copytree(template_landing, landing)
     shutil.copy(template_work, work)
     bad.write(landing)
@@ -93,7 +94,7 @@ def test_bad_drop_is_refused_and_history_unchanged(bad: BadDrop, loaded_once, tm
 
 def test_personal_data_is_withheld_from_the_message_but_in_the_report(tmp_path: Path
                                                                       ) -> None:
-    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "work.duckdb")
     tables = base_tables()
     tables["persons"][0]["date_of_birth"] = "2005-02-30"
     tables["persons"][1]["sex"] = "Q"
@@ -109,7 +110,7 @@ def test_personal_data_is_withheld_from_the_message_but_in_the_report(tmp_path: 
 def test_files_that_are_valid_but_unusual_load_exactly(tmp_path: Path) -> None:
     """Not every oddity is an error: CRLF line ends, columns in another order, quoted values
     holding commas, quotes and newlines, no final newline, ids with leading zeros."""
-    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "work.duckdb")
     tables = base_tables()
     tables["persons"][1] |= {"surname": 'O"Neill, Jr', "postcode": "TS18\n1AA",
                              "forename": "Zoë"}
@@ -136,7 +137,7 @@ def test_files_that_are_valid_but_unusual_load_exactly(tmp_path: Path) -> None:
 
 
 def test_a_header_only_parent_file_still_fails_references(tmp_path: Path) -> None:
-    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "work.duckdb")
     tables = base_tables()
     tables["workers"] = []
     write_drop(landing, GOOD_DATE, tables)
@@ -146,7 +147,7 @@ def test_a_header_only_parent_file_still_fails_references(tmp_path: Path) -> Non
 
 def test_every_problem_of_a_file_is_reported_in_one_run(tmp_path: Path) -> None:
     """One run reports all problems (not the first only), with counts for repeated ones."""
-    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "work.duckdb")
     tables = base_tables()
     for row in tables["contacts"]:
         row["contact_date"] = "14/05/2013"
@@ -165,7 +166,7 @@ def test_every_problem_of_a_file_is_reported_in_one_run(tmp_path: Path) -> None:
 
 def test_a_file_broken_on_every_row_gives_a_short_report(tmp_path: Path) -> None:
     """A wrong delimiter or quoting on every row: the first rows one by one, then a count."""
-    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "work.duckdb")
     tables = base_tables()
     tables["contacts"] = [contact(f"C{i}", "007") for i in range(40)]
     drop = write_drop(landing, GOOD_DATE, tables)

@@ -11,6 +11,7 @@ import pytest
 
 from csc.contract import load_contract
 from csc.load import DropRejected, LoadedDropChanged, load_new_drops
+from csc.workdb import prepare_work_db
 
 from .drops import base_tables, contact, history_fingerprint, person, write_drop
 
@@ -49,7 +50,7 @@ def three_drops() -> dict[str, dict[str, list[dict[str, str]]]]:
 
 
 def test_history_reconstructs_every_extract_date(tmp_path: Path) -> None:
-    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "work.duckdb")
     drops = three_drops()
     for extract_date, tables in drops.items():
         write_drop(landing, extract_date, tables)
@@ -93,7 +94,7 @@ def test_history_reconstructs_every_extract_date(tmp_path: Path) -> None:
 
 
 def test_loading_again_is_a_no_op(tmp_path: Path) -> None:
-    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "work.duckdb")
     write_drop(landing, "2013-07-14", base_tables())
     assert load_new_drops(landing, work).drops_loaded == ["2013-07-14"]
     before = history_fingerprint(work)
@@ -103,7 +104,7 @@ def test_loading_again_is_a_no_op(tmp_path: Path) -> None:
 
 
 def test_drops_load_one_run_at_a_time_in_order(tmp_path: Path) -> None:
-    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "work.duckdb")
     drops = three_drops()
     dates = list(drops)
     write_drop(landing, dates[0], drops[dates[0]])
@@ -117,7 +118,7 @@ def test_drops_load_one_run_at_a_time_in_order(tmp_path: Path) -> None:
 
 
 def test_a_loaded_file_that_changed_is_refused_naming_both_checksums(tmp_path: Path) -> None:
-    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "work.duckdb")
     write_drop(landing, "2013-07-14", base_tables())
     load_new_drops(landing, work)
     before = history_fingerprint(work)
@@ -146,7 +147,7 @@ def test_a_loaded_file_that_changed_is_refused_naming_both_checksums(tmp_path: P
 
 
 def test_a_file_added_to_a_loaded_drop_is_refused(tmp_path: Path) -> None:
-    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "work.duckdb")
     tables = base_tables()
     population = tables.pop("child_population")
     write_drop(landing, "2013-07-14", tables)
@@ -157,7 +158,7 @@ def test_a_file_added_to_a_loaded_drop_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_loaded_drop_removed_from_landing_is_fine(tmp_path: Path) -> None:
-    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "work.duckdb")
     write_drop(landing, "2013-07-14", base_tables())
     load_new_drops(landing, work)
     (landing / "2013-07-14").rename(tmp_path / "archived")
@@ -166,7 +167,7 @@ def test_a_loaded_drop_removed_from_landing_is_fine(tmp_path: Path) -> None:
 
 
 def test_a_drop_older_than_the_newest_loaded_is_refused(tmp_path: Path) -> None:
-    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "work.duckdb")
     write_drop(landing, "2013-10-14", base_tables())
     load_new_drops(landing, work)
     before = history_fingerprint(work)
@@ -185,14 +186,14 @@ def test_a_drop_older_than_the_newest_loaded_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_folder_named_like_an_impossible_date_is_refused(tmp_path: Path) -> None:
-    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "work.duckdb")
     write_drop(landing, "2013-02-30", base_tables())
     with pytest.raises(DropRejected, match=r"2013-02-30/: drop folder is not named by a real"):
         load_new_drops(landing, work)
 
 
 def test_a_quarantined_drop_loads_once_fixed_and_later_drops_wait(tmp_path: Path) -> None:
-    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "work.duckdb")
     write_drop(landing, "2013-07-14", base_tables())
     load_new_drops(landing, work)
     before = history_fingerprint(work)
@@ -230,7 +231,7 @@ def test_report_goes_to_the_quarantine_folder_when_landing_is_read_only(tmp_path
                                                                          ) -> None:
     if os.geteuid() == 0:
         pytest.skip("root can write to a read-only folder")
-    landing, work = tmp_path / "landing", tmp_path / "wh" / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "wh" / "work.duckdb")
     bad = base_tables()
     bad["persons"][0]["sex"] = "X"
     write_drop(landing, "2013-07-14", bad)
@@ -246,7 +247,7 @@ def test_report_goes_to_the_quarantine_folder_when_landing_is_read_only(tmp_path
 def test_report_falls_back_to_quarantine_folder(tmp_path: Path) -> None:
     """Proved even when the tests run as root: the report cannot be written beside the drop
     (a folder is in the way), so it goes to the warehouse's quarantine folder."""
-    landing, work = tmp_path / "landing", tmp_path / "wh" / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "wh" / "work.duckdb")
     bad = base_tables()
     bad["persons"][0]["sex"] = "X"
     write_drop(landing, "2013-07-14", bad)
@@ -260,7 +261,7 @@ def test_report_falls_back_to_quarantine_folder(tmp_path: Path) -> None:
 
 def test_absent_optional_file_keeps_its_records_and_header_only_file_deletes(tmp_path: Path
                                                                             ) -> None:
-    landing, work = tmp_path / "landing", tmp_path / "work.duckdb"
+    landing, work = tmp_path / "landing", prepare_work_db(tmp_path / "work.duckdb")
     write_drop(landing, "2013-07-14", base_tables())
     second = base_tables()
     del second["child_population"]  # optional reference table not delivered: no news

@@ -1,6 +1,7 @@
 """Fixtures for the nightly-refresh tests that run real processes: one real Prefect server
-(`prefect server start`) for the session, the `csc` command as a subprocess pointed at it,
-and a separate Python environment with DuckDB 1.1.3 (what older BI drivers bundle)."""
+(`prefect server start`) for the session, the `csc` command as a subprocess pointed at it
+(also with the failure tests' faults installed: faults.py), and a separate Python
+environment with DuckDB 1.1.3 (what older BI drivers bundle)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 from csc.config import PROJECT_DIR
 
 VENV_BIN = Path(sys.executable).parent
+FAULTS_SCRIPT = Path(__file__).with_name("faults.py")
 OLD_DUCKDB = "1.1.3"
 OLD_DUCKDB_ENV = Path(os.environ.get(
     "CSC_TEST_DUCKDB_1_1_ENV", Path.home() / ".cache" / "csc-test-duckdb-1.1"))
@@ -91,6 +93,21 @@ def run_csc(args: list[str], env: dict[str, str], timeout: float = 600
 def csc_cli():
     """Run `csc ...` as a subprocess: csc_cli(args, env, timeout)."""
     return run_csc
+
+
+def run_csc_with_faults(args: list[str], env: dict[str, str], timeout: float = 600
+                        ) -> subprocess.CompletedProcess:
+    """`csc ...` as a subprocess with the faults its environment asks for (faults.py:
+    CSC_FAULT_KILL_AT, CSC_FAULT_TRANSIENT_AT) installed."""
+    return subprocess.run([sys.executable, str(FAULTS_SCRIPT), "csc", *args], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def faulty_csc_cli():
+    """Run `csc ...` as a subprocess with faults installed: faulty_csc_cli(args, env,
+    timeout)."""
+    return run_csc_with_faults
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""The run log, the refresh lock and the retry policy, without running a refresh."""
+"""The run log, the refresh lock, the step recorder and the retry policy, without running a
+refresh."""
 
 import os
 import signal
@@ -9,18 +10,21 @@ import duckdb
 import pytest
 from prefect.states import Failed
 
+from csc import hooks
 from csc.config import warehouse_paths
 from csc.load import DropRejected
 from csc.publish import PublishRefused, publish_warehouse
 from csc.runlog import (
     RefreshAlreadyRunning,
     close_stale_runs,
-    fault_point,
     finish_run,
     read_run,
     refresh_lock,
     start_run,
 )
+from csc.workdb import prepare_work_db
+
+from .faults import TransientOnce
 
 
 def test_a_run_log_made_by_an_older_version_gains_the_new_columns(tmp_path):
@@ -30,6 +34,7 @@ def test_a_run_log_made_by_an_older_version_gains_the_new_columns(tmp_path):
         con.execute("create table meta.refresh_runs (run_id varchar primary key, "
                     "started_at timestamp, finished_at timestamp, status varchar)")
         con.execute("insert into meta.refresh_runs values ('old', now(), now(), 'succeeded')")
+    prepare_work_db(work)  # what a refresh does first
     run_id = start_run(work, landing=tmp_path)
     finish_run(work, run_id, "succeeded", step_rows={"load": 3}, drops_loaded=["2014-04-14"])
     row = read_run(work, run_id)
@@ -42,18 +47,21 @@ def test_a_run_log_made_by_an_older_version_gains_the_new_columns(tmp_path):
 
 def test_stale_running_rows_are_abandoned_unless_their_publication_went_through(tmp_path):
     paths = warehouse_paths(tmp_path / "csc.duckdb")
+    prepare_work_db(paths.work)
     killed_early = start_run(paths.work)
     with duckdb.connect(str(paths.work)) as con:
         con.execute("create schema marts")
         con.execute("create table marts.measure_values as select 'contacts' as measure_id")
     killed_after_rename = start_run(paths.work)
     # The second run published (its row in the published file says so), then died before
-    # it finished its row in the work database.
+    # it finished its row in the work database: not `succeeded` (its reports may be
+    # missing), but `published`.
     publish_warehouse(paths, run_id=killed_after_rename)
     current = start_run(paths.work)
 
     outcome = close_stale_runs(paths.work, paths.published, by_run=current)
-    assert outcome == {killed_early: "abandoned", killed_after_rename: "succeeded"}
+    assert outcome == {killed_early: "abandoned", killed_after_rename: "published"}
+    assert "reports may be missing" in read_run(paths.work, killed_after_rename)["message"]
     assert read_run(paths.work, current)["status"] == "running"
     assert "found by run " + current in read_run(paths.work, killed_early)["message"]
     assert close_stale_runs(paths.work, paths.published, by_run=current) == {}
@@ -84,11 +92,17 @@ def test_one_refresh_at_a_time_and_a_killed_holder_releases_the_lock(tmp_path):
         pass
 
 
-def test_an_injected_transient_fault_fires_once(monkeypatch):
-    monkeypatch.setenv("CSC_FAULT_TRANSIENT_AT", "test-point-once")
-    with pytest.raises(OSError, match="transient"):
-        fault_point("test-point-once")
-    fault_point("test-point-once")
+def test_an_injected_transient_fault_fires_once():
+    fault = TransientOnce("test-point-once")
+    hooks.reached("test-point-once")  # no hook installed: nothing happens
+    hooks.install(fault)
+    try:
+        hooks.reached("another point")
+        with pytest.raises(OSError, match="transient"):
+            hooks.reached("test-point-once")
+        hooks.reached("test-point-once")
+    finally:
+        hooks.uninstall(fault)
 
 
 def test_retries_only_where_a_retry_can_help(nightly_flow):

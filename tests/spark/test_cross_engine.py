@@ -55,6 +55,7 @@ from csc.spark import (
     spark_conf,
     spark_packages_missing,
 )
+from csc.workdb import prepare_work_db
 
 # What both engines build: the measure values and everything upstream of them. Data
 # tests run on DuckDB in the everyday suite; here only the models are compared.
@@ -224,7 +225,7 @@ def test_cell_differences_finds_a_changed_cell_a_missing_row_and_a_type_change()
 
 def test_handoff_writes_every_raw_table_and_the_manifest_to_parquet_with_its_types(
         small_landing: Path, tmp_path: Path):
-    work_db = tmp_path / "csc.work.duckdb"
+    work_db = prepare_work_db(tmp_path / "csc.work.duckdb", parts=["load"])  # no linkage
     load_new_drops(small_landing, work_db)
     tables = export_handoff(work_db, tmp_path / "handoff")
     names = {t.qualified_name for t in tables}
@@ -289,7 +290,7 @@ def test_measure_values_are_identical_on_duckdb_and_spark(
         small_landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     _spark_or_skip()
     monkeypatch.delenv("CSC_PSEUDONYM_KEY", raising=False)
-    work_db = tmp_path / "csc.work.duckdb"
+    work_db = prepare_work_db(tmp_path / "csc.work.duckdb")
     load_new_drops(small_landing, work_db)
     links = link_caf_children(work_db)  # as the nightly flow does, so linked CAFs count
     assert links.links_by_method["raise_id"] and links.links_by_method["probabilistic"]

@@ -19,7 +19,7 @@ import pandas as pd
 
 from csc.config import PROJECT_DIR
 from csc.contract import load_contract
-from csc.load import ensure_schemas
+from csc.workdb import create_tables
 
 LAS = ("808", "805")
 SEED = PROJECT_DIR / "seeds" / "process_model_measures.csv"
@@ -211,7 +211,7 @@ def build_clean_work_db(path: Path, las: tuple[str, ...] = LAS) -> Path:
     """Write the clean work database to `path`: marts for every LA in `las`, and the raw
     records (above) for each of them too (the LA code replaced)."""
     with duckdb.connect(str(path)) as con:
-        ensure_schemas(con, load_contract())
+        create_tables(con, load_contract(), parts=["load"])
         con.execute("create schema marts")
         seed = str(SEED).replace("'", "''")
         con.execute(f"create table marts.measure_catalogue as "

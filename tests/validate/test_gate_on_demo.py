@@ -47,8 +47,8 @@ def test_failed_validation_leaves_the_published_file_unchanged(
         prefect_harness, nightly_flow, published_demo, demo_landing: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     first = published_demo.summary  # the flow's first run, which published the demo
-    assert first["validation"]["success"]
-    assert Path(first["validation"]["data_docs"]).exists()
+    assert first.validation.success
+    assert Path(first.validation.data_docs).exists()
     # The second run, on a private copy, has no new drop to load: it builds and validates
     # what is there again, as a nightly run on a day with no delivery does.
     warehouse = published_demo.copy_to(tmp_path / "demo").published

@@ -1,0 +1,1 @@
+"""The Prefect flows: nightly_refresh (the runbook) and recorder (its bookkeeping)."""
