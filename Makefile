@@ -47,7 +47,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check csc flows tests
 	$(BIN)/sqlfluff lint models --processes 2
-	$(BIN)/sqlfluff lint macros --processes 2 --exclude-rules layout.indent
+	$(BIN)/sqlfluff lint macros --exclude-rules layout.indent
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml.
 lock: $(STAMP)
