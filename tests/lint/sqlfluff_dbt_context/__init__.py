@@ -73,6 +73,8 @@ class _Adapter:
     @_jinja2.pass_context
     def dispatch(self, context, macro_name, macro_namespace=None):
         macro = _project_macro(context, macro_name)
+        if macro is None and macro_namespace == "dbt" and macro_name in _DBT_MACROS:
+            return _DBT_MACROS[macro_name]
         if macro is None:
             raise _jinja2.TemplateRuntimeError(
                 f"adapter.dispatch: no {_ADAPTER_TYPE}__ or default__{macro_name} macro")
