@@ -40,8 +40,14 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Python with ruff; the SQL of models/ and macros/ with sqlfluff (configured in pyproject.toml,
+# docs/testing.md). In macros/ only what a macro file itself renders is SQL (nothing): what
+# sqlfluff can check there is the Jinja, line length and file layout, not the indentation
+# inside a macro's body, which it misreads around `-%}` trims (hence no layout.indent).
 lint: $(STAMP)
 	$(BIN)/ruff check csc flows tests
+	$(BIN)/sqlfluff lint models --processes 2
+	$(BIN)/sqlfluff lint macros --exclude-rules layout.indent
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml.
 lock: $(STAMP)
