@@ -27,8 +27,9 @@ ranked_codes as (
         contacts,
         row_number() over (
             partition by contact_source
-            order by case when contact_source_code is null then 1 else 0 end,
-                     contacts desc, contact_source_code
+            order by
+                case when contact_source_code is null then 1 else 0 end,
+                contacts desc, contact_source_code asc
         ) as rank_in_source
     from referrer_codes
 ),

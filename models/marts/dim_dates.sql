@@ -11,7 +11,8 @@ labelled as (
         financial_year,
         {{ financial_year_label('financial_year') }} as financial_year_label,
         financial_quarter,
-        {{ dbt.concat([financial_year_label('financial_year'), "' Q'", dbt.cast('financial_quarter', dbt.type_string())]) }}
+        {{ dbt.concat([financial_year_label('financial_year'), "' Q'",
+                       dbt.cast('financial_quarter', dbt.type_string())]) }}
             as financial_quarter_label,
         -- calendar
         cast(extract(year from date_day) as integer) as calendar_year,

@@ -9,7 +9,7 @@ with listed as (
 unlisted as (
     select distinct la_code
     from {{ ref('measure_values') }}
-    where la_code not in (select la_code from listed)
+    where la_code not in (select listed.la_code from listed)
 )
 
 select la_code, la_name, region_code, region_name, true as is_listed

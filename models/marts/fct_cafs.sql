@@ -19,7 +19,7 @@ select
     cafs.la_code,
     cafs.caf_id,
     case when persons.person_id is not null then
-        {{ pseudonymous_id('persons.la_code', 'persons.person_id') }}
+            {{ pseudonymous_id('persons.la_code', 'persons.person_id') }}
     end as child_key,
     {{ agency_key('caf_initiating_agency', 'cafs.initiating_agency') }} as initiating_agency_key,
     -- dates

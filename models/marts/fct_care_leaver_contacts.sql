@@ -6,7 +6,8 @@ with care_leaver_contacts as (
 
 keyed as (
     select
-        {{ pseudonymous_id('la_code', 'person_id') }} as child_key,
+        {{ pseudonymous_id('care_leaver_contacts.la_code', 'care_leaver_contacts.person_id') }}
+            as child_key,
         care_leaver_contacts.*
     from care_leaver_contacts
 )

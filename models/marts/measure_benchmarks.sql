@@ -158,8 +158,10 @@ select
     england_la_count,
     england_rank,
     england_quartile,
-    {{ compared_with('comparison_value', 'region_value', 'comparison_unit', 'polarity', 'tolerance') }}
+    {{ compared_with('comparison_value', 'region_value', 'comparison_unit', 'polarity',
+                     'tolerance') }}
         as compared_with_region,
-    {{ compared_with('comparison_value', 'england_value', 'comparison_unit', 'polarity', 'tolerance') }}
+    {{ compared_with('comparison_value', 'england_value', 'comparison_unit', 'polarity',
+                     'tolerance') }}
         as compared_with_england
 from compared

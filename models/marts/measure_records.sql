@@ -19,7 +19,7 @@ select
     records.record_type,
     records.record_id,
     case when records.person_id is not null
-        then {{ pseudonymous_id('records.la_code', 'records.person_id') }}
+            then {{ pseudonymous_id('records.la_code', 'records.person_id') }}
     end as child_id,
     records.team_id,
     records.worker_id,

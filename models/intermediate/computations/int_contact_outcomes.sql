@@ -83,7 +83,8 @@ counted as (
 ),
 
 frame as (
-    select grid.reporting_period, grid.as_at, referrers.la_code, referrers.referrer, outcomes.outcome
+    select
+        grid.reporting_period, grid.as_at, referrers.la_code, referrers.referrer, outcomes.outcome
     from grid
     cross join referrers
     cross join outcomes

@@ -47,7 +47,10 @@ candidates as (
         keeping_in_touch.accommodation_suitable,
         row_number() over (
             partition by birthdays.as_at, birthdays.la_code, birthdays.person_id, birthdays.age
-            order by abs({{ dbt.datediff('birthdays.birthday', 'keeping_in_touch.contact_date', 'day') }}),
+            order by
+                abs(
+                    {{ dbt.datediff('birthdays.birthday', 'keeping_in_touch.contact_date', 'day') }}
+                ),
                 keeping_in_touch.contact_date
         ) as closeness_rank
     from birthdays
@@ -55,8 +58,11 @@ candidates as (
         on keeping_in_touch.as_at = birthdays.as_at
         and keeping_in_touch.la_code = birthdays.la_code
         and keeping_in_touch.person_id = birthdays.person_id
-        and keeping_in_touch.contact_date between {{ add_months('birthdays.birthday', -3) }}
+        and (
+            keeping_in_touch.contact_date
+            between {{ add_months('birthdays.birthday', -3) }}
             and {{ add_months('birthdays.birthday', 3) }}
+        )
 )
 
 select

@@ -37,7 +37,8 @@ select
     referrals.worker_id,
     s47_enquiries.start_date as s47_start_date,
     {{ working_days_taken('start_day', 'conference_day') }} as working_days,
-    coalesce({{ working_days_taken('start_day', 'conference_day') }} <= 15, false) as is_within_15wd,
+    coalesce({{ working_days_taken('start_day', 'conference_day') }} <= 15, false)
+        as is_within_15wd,
     coalesce(persons.date_of_birth <= {{ add_years('conferences.conference_date', -4) }}, false)
         as is_aged_4_or_over
 from conferences

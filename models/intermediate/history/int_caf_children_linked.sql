@@ -56,8 +56,8 @@ carried_ids as (
         and linkage_links.la_code = latest_versions.la_code
         and linkage_links.caf_child_id = latest_versions.caf_child_id
     where latest_versions.recency = 1
-      and latest_versions.raise_person_id is not null
-      and linkage_links.caf_child_id is null
+        and latest_versions.raise_person_id is not null
+        and linkage_links.caf_child_id is null
 )
 
 select * from linkage_links

@@ -55,7 +55,8 @@ select
     coalesce(referrals.referral_nfa, false) as is_nfa,
     previous_referrals.previous_referral_date,
     coalesce(
-        previous_referrals.previous_referral_date >= {{ add_months('referrals.referral_date', -12) }},
+        previous_referrals.previous_referral_date
+        >= {{ add_months('referrals.referral_date', -12) }},
         false
     ) as is_re_referral,
     assessed.referral_id is not null as has_assessment_started,

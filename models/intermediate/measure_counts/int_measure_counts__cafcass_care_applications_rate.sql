@@ -34,7 +34,8 @@ counted as (
         on applications.as_at = grid.as_at
         and applications.la_code = local_authorities.la_code
         and applications.quarter_start between grid.window_start and grid.window_end
-    group by local_authorities.la_code, grid.measure_id, grid.reporting_period, grid.as_at,
+    group by
+        local_authorities.la_code, grid.measure_id, grid.reporting_period, grid.as_at,
         grid.window_start
 )
 
@@ -46,8 +47,10 @@ select
     cast(null as {{ dbt.type_string() }}) as breakdown_by,
     cast(null as {{ dbt.type_string() }}) as breakdown_value,
     cast(counted.care_applications as bigint) as numerator,
-    cast(case when counted.care_applications is not null then population.population_0_17 end as bigint)
-        as denominator
+    cast(
+        case when counted.care_applications is not null then population.population_0_17 end
+        as bigint
+    ) as denominator
 from counted
 left join population
     on population.as_at = counted.as_at

@@ -12,7 +12,8 @@ with assessments as (
 ),
 
 completed_in_window as (
-    {{ records_in_window(assessment_types.keys() | list, 'assessments', date_column='completed_date') }}
+    {{ records_in_window(assessment_types.keys() | list, 'assessments',
+                         date_column='completed_date') }}
 )
 
 {% for measure_id, assessment_type in assessment_types.items() %}

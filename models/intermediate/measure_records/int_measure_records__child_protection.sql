@@ -63,7 +63,10 @@ late_reviews as (
         and review_schedule.la_code = plans_open.la_code
         and review_schedule.cp_plan_id = plans_open.cp_plan_id
         and review_schedule.due_date between plans_open.window_start and plans_open.window_end
-        and (review_schedule.held_date is null or review_schedule.held_date > review_schedule.due_date)
+        and (
+            review_schedule.held_date is null
+            or review_schedule.held_date > review_schedule.due_date
+        )
     where plans_open.measure_id = 'cp_reviews_on_time'
 ),
 
@@ -78,7 +81,7 @@ plans_reviewed as (
         and late_reviews.la_code = plans_open.la_code
         and late_reviews.cp_plan_id = plans_open.cp_plan_id
     where plans_open.measure_id = 'cp_reviews_on_time'
-      and plans_open.start_date <= {{ add_months('plans_open.window_end', -3) }}
+        and plans_open.start_date <= {{ add_months('plans_open.window_end', -3) }}
 ),
 
 -- each child's latest open plan
@@ -87,8 +90,8 @@ children_on_plans as (
 ),
 
 records as (
-    select {{ measure_record('s47_completed_15wd', 's47_enquiry', 's47_id', 'is_within_15wd', 'end_date',
-                             start_date='start_date', working_days='working_days') }}
+    select {{ measure_record('s47_completed_15wd', 's47_enquiry', 's47_id', 'is_within_15wd',
+                             'end_date', start_date='start_date', working_days='working_days') }}
     from enquiries_ended
     union all
     select {{ measure_record('icpc_15wd', 'cp_conference', 'conference_id', 'is_within_15wd',
@@ -100,7 +103,7 @@ records as (
                              "child_participation in ('attended', 'views_conveyed')", 'conference_date') }}
     from conferences_held
     where measure_id = 'child_participation_cp_conferences'
-      and conference_type in ('initial', 'review') and is_aged_4_or_over
+        and conference_type in ('initial', 'review') and is_aged_4_or_over
     union all
     select {{ measure_record('cp_plans_second_or_subsequent', 'cp_plan', 'cp_plan_id',
                              'is_second_or_subsequent', 'start_date', team_id='null', worker_id='null') }}

@@ -49,13 +49,23 @@ placements_in_window as (
         children_in_care.as_at,
         children_in_care.la_code,
         children_in_care.person_id,
-        max(case when {{ is_open_on('episodes.start_date', 'episodes.end_date',
-                                    add_days('children_in_care.window_start', -1)) }}
-            then 1 else 0 end)
-        + sum(case when episodes.starts_placement
-                    and episodes.start_date between children_in_care.window_start
-                        and children_in_care.window_end
-            then 1 else 0 end) as placements
+        max(
+            case
+                when {{ is_open_on('episodes.start_date', 'episodes.end_date',
+                                   add_days('children_in_care.window_start', -1)) }}
+                    then 1
+                else 0
+            end
+        )
+        + sum(
+            case
+                when episodes.starts_placement
+                    and episodes.start_date
+                    between children_in_care.window_start and children_in_care.window_end
+                    then 1
+                else 0
+            end
+        ) as placements
     from children_in_care
     inner join episodes
         on episodes.as_at = children_in_care.as_at
@@ -63,7 +73,8 @@ placements_in_window as (
         and episodes.person_id = children_in_care.person_id
         and episodes.start_date <= children_in_care.window_end
     where children_in_care.measure_id = 'cic_placement_stability_moves'
-    group by children_in_care.reporting_period, children_in_care.as_at, children_in_care.la_code,
+    group by
+        children_in_care.reporting_period, children_in_care.as_at, children_in_care.la_code,
         children_in_care.person_id
 ),
 
@@ -86,9 +97,11 @@ stability_length as (
         and persons.la_code = children_in_care.la_code
         and persons.person_id = children_in_care.person_id
     where children_in_care.measure_id = 'cic_placement_stability_length'
-      and persons.date_of_birth > {{ add_years('children_in_care.window_end', -16) }}
-      and children_in_care.period_of_care_start_date
-          <= {{ add_months('children_in_care.window_end', -30) }}
+        and persons.date_of_birth > {{ add_years('children_in_care.window_end', -16) }}
+        and (
+            children_in_care.period_of_care_start_date
+            <= {{ add_months('children_in_care.window_end', -30) }}
+        )
 ),
 
 ceased as (

@@ -27,12 +27,14 @@ latest_open_referrals as (
 on_plan_or_in_care as (
     select distinct reporting_period, as_at, la_code, person_id
     from (
-        {{ records_in_window('cin_at_period_end', 'plans', open_on_window_end=('start_date', 'end_date')) }}
+        {{ records_in_window('cin_at_period_end', 'plans',
+                             open_on_window_end=('start_date', 'end_date')) }}
     ) as on_plan
     union
     select distinct reporting_period, as_at, la_code, person_id
     from (
-        {{ records_in_window('cin_at_period_end', 'episodes', open_on_window_end=('start_date', 'end_date')) }}
+        {{ records_in_window('cin_at_period_end', 'episodes',
+                             open_on_window_end=('start_date', 'end_date')) }}
     ) as in_care
 ),
 

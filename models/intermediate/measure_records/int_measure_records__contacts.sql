@@ -50,7 +50,8 @@ in_window as (
 -- after it, or with neither a decision date nor an outcome (an outcome with no decision
 -- date counts as decided)
 awaiting_decision as (
-    {{ records_in_window('first_contact_over_5wd', 'contacts', open_on_window_end=('contact_date', 'decision_date'),
+    {{ records_in_window('first_contact_over_5wd', 'contacts',
+                         open_on_window_end=('contact_date', 'decision_date'),
                          where="records.decision_date is not null or records.outcome is null") }}
 ),
 

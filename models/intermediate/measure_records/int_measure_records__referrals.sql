@@ -36,22 +36,28 @@ stepped_down as (
         on cafs.as_at = closed.as_at
         and cafs.la_code = closed.la_code
         and cafs.person_id = closed.person_id
-        and cafs.start_date between closed.closure_date and {{ add_days('closed.closure_date', 30) }}
-    group by closed.reporting_period, closed.as_at, closed.la_code, closed.referral_id,
+        and (
+            cafs.start_date
+            between closed.closure_date and {{ add_days('closed.closure_date', 30) }}
+        )
+    group by
+        closed.reporting_period, closed.as_at, closed.la_code, closed.referral_id,
         closed.person_id, closed.team_id, closed.worker_id, closed.closure_date
 )
 
 select {{ measure_record('referrals_nfa', 'referral', 'referral_id', 'is_nfa', 'referral_date') }}
 from referred_in_window where measure_id = 'referrals_nfa'
 union all
-select {{ measure_record('contacts_to_assessment', 'referral', 'referral_id', 'true', 'referral_date') }}
+select {{ measure_record('contacts_to_assessment', 'referral', 'referral_id', 'true',
+                         'referral_date') }}
 from referred_in_window where measure_id = 'contacts_to_assessment' and has_assessment_started
 union all
-select {{ measure_record('re_referrals_12m', 'referral', 'referral_id', 'is_re_referral', 'referral_date',
-                         start_date='previous_referral_date') }}
+select {{ measure_record('re_referrals_12m', 'referral', 'referral_id', 'is_re_referral',
+                         'referral_date', start_date='previous_referral_date') }}
 from referred_in_window where measure_id = 're_referrals_12m'
 union all
-select {{ measure_record('referrals_to_s47', 'referral', 'referral_id', 'led_to_s47', 'referral_date') }}
+select {{ measure_record('referrals_to_s47', 'referral', 'referral_id', 'led_to_s47',
+                         'referral_date') }}
 from referred_in_window where measure_id = 'referrals_to_s47' and not is_nfa
 union all
 select {{ measure_record('caf_step_down', 'referral', 'referral_id', 'true', 'caf_start_date',

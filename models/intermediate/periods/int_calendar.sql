@@ -25,8 +25,13 @@ dated as (
         cast(date_day as date) as date_day,
         -- 1 = Monday .. 7 = Sunday, counted from Monday 3 January 2000 (no engine's
         -- day-of-week convention involved)
-        cast(mod({{ dbt.datediff("cast('2000-01-03' as date)", "cast(date_day as date)", "day") }} + 7, 7) + 1
-            as integer) as iso_weekday
+        cast(
+            mod(
+                {{ dbt.datediff("cast('2000-01-03' as date)", "cast(date_day as date)", "day") }}
+                + 7,
+                7
+            ) + 1 as integer
+        ) as iso_weekday
     from days
 ),
 
@@ -52,7 +57,7 @@ calendar as (
         is_weekend,
         is_bank_holiday,
         bank_holiday_name,
-        not (is_weekend or is_bank_holiday) as is_working_day,
+        not (is_weekend or is_bank_holiday) as is_working_day,  -- noqa: LT01, LT06
         cast(sum(case when is_weekend or is_bank_holiday then 0 else 1 end) over (
             order by date_day rows between unbounded preceding and current row
         ) as integer) as working_day_number

@@ -11,9 +11,9 @@ select computations.*
 from computations
 {% if stored is not none %}
 where computations.is_latest
-   or not exists (
+    or not exists (
         select 1 from {{ stored }} as stored
         where stored.reporting_period = computations.reporting_period
-          and stored.as_at = computations.as_at
-   )
+            and stored.as_at = computations.as_at
+    )
 {% endif %}

@@ -17,12 +17,15 @@ windows as (
         case catalogue.period_kind
             when 'quarter' then periods.period_start
             when 'ytd' then periods.financial_year_start
-            when 'rolling_12m' then {{ dbt.dateadd('day', 1, dbt.dateadd('month', -12, 'periods.period_end')) }}
+            when 'rolling_12m'
+                then {{ dbt.dateadd('day', 1, dbt.dateadd('month', -12, 'periods.period_end')) }}
             when 'snapshot' then periods.period_end
             when 'year' then periods.financial_year_start
         end as window_start,
         case catalogue.period_kind
-            when 'year' then {{ dbt.dateadd('day', -1, dbt.dateadd('year', 1, 'periods.financial_year_start')) }}
+            when 'year'
+                then {{ dbt.dateadd('day', -1,
+                                    dbt.dateadd('year', 1, 'periods.financial_year_start')) }}
             else periods.period_end
         end as window_end
     from periods

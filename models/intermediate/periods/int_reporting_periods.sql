@@ -53,12 +53,14 @@ periods as (
 complete as (
     select
         periods.*,
-        cast({{ dbt.concat([dbt.cast('periods.financial_year', dbt.type_string()), "'-04-01'"]) }} as date)
-            as financial_year_start
+        cast(
+            {{ dbt.concat([dbt.cast('periods.financial_year', dbt.type_string()), "'-04-01'"]) }}
+            as date
+        ) as financial_year_start
     from periods
     cross join extracts
     where periods.period_end < extracts.latest_extract_date
-      and periods.financial_year >= {{ var('first_reporting_year') }}
+        and periods.financial_year >= {{ var('first_reporting_year') }}
 )
 
 select * from complete
