@@ -86,7 +86,8 @@ def _build_la(plan: LaPlan, working_days: WorkingDays, seed: int, horizon_end: i
     history could not meet; the history and the tables draw from one random stream."""
     rng = np.random.default_rng(seed)
     history = build_history(plan, working_days, rng, horizon_end)
-    tables, truth = assemble(plan.la_code, history, contract, plan.size, rng, horizon_end)
+    tables, truth = assemble(plan.la_code, history, contract, plan.size, rng, horizon_end,
+                             born_before_caf=not plan.calibrated)
     return tables, truth, history.shortfalls
 
 
