@@ -93,12 +93,12 @@ def _build_la(plan: LaPlan, working_days: WorkingDays, seed: int, horizon_end: i
 
 
 def _dirt_plan(contract: Contract, tables: dict[str, pa.Table], dirt: float, seed: int,
-               first_drop: int) -> dict[str, TableDirt] | None:
+               drop_days: list[int]) -> dict[str, TableDirt] | None:
     """The LA's spoiled records (csc.generate.dirt), drawn from a stream of their own (the
     LA's seed and DIRT_STREAM), so the clean records are the same with or without dirt."""
     if not dirt:
         return None
-    return plan_dirt(contract, tables, dirt, first_drop,
+    return plan_dirt(contract, tables, dirt, drop_days,
                      np.random.default_rng([seed, DIRT_STREAM]))
 
 
@@ -133,7 +133,7 @@ def generate_demo(out: Path, seed: int = DEMO_SEED, contract: Contract | None = 
     tables, truth_frame, short = _build_la(plan, working_days, seed + 1, max(drops), contract)
     if shortfalls is not None:
         shortfalls.extend(short)
-    dirt_plan = _dirt_plan(contract, tables, dirt, seed + 1, min(drops))
+    dirt_plan = _dirt_plan(contract, tables, dirt, seed + 1, drops)
     dirt_rows: list[list[str]] | None = None if dirt_plan is None else []
     writer = DropWriter(Path(out), contract)
     reference = demo_reference(plan.la_code, DEMO_YEAR + 1, seed + 2)
@@ -191,7 +191,7 @@ def _build_synthetic(args: tuple) -> tuple[list[dict], pd.DataFrame, list[str],
     plan = synthetic_plan(la, first_fy, last_fy, size, la_rng)
     la_seed = int(la_rng.integers(2**31))
     tables, truth, short = _build_la(plan, working_days, la_seed, max(days), _CONTRACT)
-    dirt_plan = _dirt_plan(_CONTRACT, tables, dirt, la_seed, min(days))
+    dirt_plan = _dirt_plan(_CONTRACT, tables, dirt, la_seed, days)
     dirt_rows: list[list[str]] | None = None if dirt_plan is None else []
     return encode_drops(_CONTRACT, tables, days, dirt_plan, dirt_rows), truth, short, dirt_rows
 

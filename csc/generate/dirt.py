@@ -17,10 +17,13 @@ contract's rules can see (docs/extract-contract.md):
 | `duplicate-row` | the whole row written twice | duplicate-key |
 
 Primary-key columns are never spoiled (a duplicated row is the same row twice, never two
-rows sharing a key). A spoiled record is spoiled from the first drop that holds it until
-it is fixed, 30 to 365 days later (as a worker correcting it would): drops in between hold
-it spoiled, later drops hold it clean. A value the drop does not hold yet (an end not yet
-known) is not spoiled in that drop.
+rows sharing a key). A record is spoiled once in the run, for 30 to 365 days (entered
+wrongly, or spoiled by a later edit, then fixed as a worker correcting it would): the drops
+in between hold it spoiled, the drops before and after hold it clean. When the spoiling
+starts is uniform over the run (from a year before the record can first be in a drop),
+and each record's chance of being spoiled is scaled to that span, so about SHARE of the
+records of every drop are spoiled, the first drop and the last alike. A value the drop
+does not hold yet (an end not yet known) is not spoiled in that drop.
 
 The plan is drawn from its own random stream, after the clean tables are built, so the
 clean records are the same with or without dirt, and without dirt nothing here runs.
@@ -52,12 +55,14 @@ LAST_DAY = 10**7  # day numbers at or past this are "never" (an open referral's 
 class TableDirt:
     """One table's spoiled records, aligned with the table's rows: `column` (None: not
     spoiled; '' for a duplicated row), fault, original and spoiled value as written,
-    `until` (the day it is fixed: drops on or after it hold the record clean)."""
+    `since` (the day it is spoiled) and `until` (the day it is fixed: drops on or after it
+    hold the record clean)."""
 
     column: pa.Array
     fault: pa.Array
     original: pa.Array
     spoiled: pa.Array
+    since: np.ndarray
     until: np.ndarray
 
 
@@ -125,14 +130,28 @@ def _spoil(fault: str, value: str, start: str | None, codes: tuple[str, ...] | N
 
 
 def plan_dirt(contract: Contract, tables: dict[str, pa.Table], share: float,
-              first_drop: int, rng: np.random.Generator) -> dict[str, TableDirt]:
-    """Which records of each table are spoiled, how and for which days."""
+              drop_days: list[int], rng: np.random.Generator) -> dict[str, TableDirt]:
+    """Which records of each table are spoiled, how and for which days: about `share` of
+    the records of each drop (`drop_days`: the extract dates)."""
+    days = np.sort(np.asarray(drop_days, dtype=np.int64))
+    mean_spoiled = (FIX_AFTER[0] + FIX_AFTER[1]) / 2
     plans: dict[str, TableDirt] = {}
     for table in contract.required_tables():
         frame = tables[table.name]
         n = frame.num_rows
         candidates = _candidates(table)
-        chosen = np.flatnonzero(rng.random(n) < share)
+        recorded = frame["_rec"].to_numpy()
+        # spoiled from `since`, uniform from a year before the record can first be in a
+        # drop to the last drop, for 30-365 days; chance scaled to the span (see above)
+        shown_from = np.maximum(recorded, days[0])
+        span = np.maximum(days[-1] - shown_from, 0) + FIX_AFTER[1] + 1
+        since = shown_from - FIX_AFTER[1] + np.floor(rng.random(n) * span).astype(np.int64)
+        until = since + rng.integers(FIX_AFTER[0], FIX_AFTER[1] + 1, n)
+        chance = np.minimum(1.0, share * span / mean_spoiled)
+        # only records that some drop holds spoiled are planned
+        held_from = np.searchsorted(days, np.maximum(since, recorded), side="left")
+        held_to = np.searchsorted(days, until, side="left")
+        chosen = np.flatnonzero((rng.random(n) < chance) & (held_to > held_from))
         faults = list(candidates)
         fault_of = rng.integers(0, len(faults), len(chosen))
         column = [None] * n
@@ -172,13 +191,10 @@ def plan_dirt(contract: Contract, tables: dict[str, pa.Table], share: float,
                 column[row], fault[row] = col, name_of_fault
                 original[row], spoiled[row] = values[col][position], value
                 break
-        # spoiled from the first drop holding the record, fixed 30 to 365 days later
-        since = np.maximum(frame["_rec"].to_numpy(), first_drop)
-        until = since + rng.integers(FIX_AFTER[0], FIX_AFTER[1] + 1, n)
         plans[table.name] = TableDirt(
             column=pa.array(column, pa.string()), fault=pa.array(fault, pa.string()),
             original=pa.array(original, pa.string()), spoiled=pa.array(spoiled, pa.string()),
-            until=until)
+            since=since, until=until)
     return plans
 
 
@@ -211,8 +227,9 @@ def apply_dirt(table: Table, frame: pa.Table, snap: pa.Table, data: bytes, dirt:
     every other byte is the clean run's."""
     kept = pc.less_equal(frame["_rec"], as_at)
     column = dirt.column.filter(kept)
-    until = dirt.until[kept.to_numpy(zero_copy_only=False)]
-    rows = np.flatnonzero(column.is_valid().to_numpy(zero_copy_only=False) & (until > as_at))
+    held = kept.to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(column.is_valid().to_numpy(zero_copy_only=False)
+                          & (dirt.since[held] <= as_at) & (dirt.until[held] > as_at))
     if not len(rows):
         return data, snap.num_rows, []
     lines = data.split(b"\n")
