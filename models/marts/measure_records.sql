@@ -15,6 +15,8 @@ select
     records.la_code,
     records.measure_id,
     records.reporting_period,
+    {{ period_type_of('records.reporting_period') }} as period_type,
+    {{ period_sort_key('records.reporting_period') }} as period_sort_key,
     records.as_at,
     records.record_type,
     records.record_id,

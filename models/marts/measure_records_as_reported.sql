@@ -1,0 +1,52 @@
+-- The child-level lists behind the figures as first reported: measure_records on the extract
+-- each period was first reported from (as_at, as in measure_values_as_reported), so every
+-- published figure can be traced to its children. Kept between builds like the as-reported
+-- figures (macros/kept_computations.sql): a build appends the as-reported computations it
+-- ran. var('as_reported_records_months') (unset: every period) keeps only the computations
+-- whose extract is within that many months of the latest, for national-scale warehouses.
+-- depends_on: {{ ref('int_period_computations') }}, {{ ref('int_computations_to_run') }}
+{{ config(
+    materialized=kept_computations_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ forget_recomputed_computations() }}"
+) }}
+{% set months = var('as_reported_records_months', none) %}
+with records as (
+    select * from {{ ref('int_measure_records') }}
+),
+
+computations as (
+    select * from {{ ref('int_computations_to_run') }}
+    where is_as_reported
+    {% if months is not none %}
+      and as_at >= (
+            select {{ add_months('max(as_at)', -(months | int)) }}
+            from {{ ref('int_period_computations') }}
+        )
+    {% endif %}
+)
+
+select
+    records.la_code,
+    records.measure_id,
+    records.reporting_period,
+    {{ period_type_of('records.reporting_period') }} as period_type,
+    {{ period_sort_key('records.reporting_period') }} as period_sort_key,
+    records.as_at,
+    computations.as_reported_basis,
+    records.record_type,
+    records.record_id,
+    case when records.person_id is not null
+        then {{ pseudonymous_id('records.la_code', 'records.person_id') }}
+    end as child_id,
+    records.team_id,
+    records.worker_id,
+    records.initiating_agency,
+    records.start_date,
+    records.event_date,
+    records.working_days,
+    records.in_numerator
+from records
+inner join computations
+    on computations.reporting_period = records.reporting_period
+    and computations.as_at = records.as_at
