@@ -3,8 +3,9 @@
 Three kinds of period: the care leavers' (csc.generate.care_leavers), the long-stay children
 the demo's placement-length measure needs (begun early enough, in care to the horizon), and
 the rest: children in care before the first quarter, and each quarter those who leave
-(on their 16th birthday at the latest, by each permanence route to its target, a few for other reasons) and those who
-come in, so that the quarter ends with its targeted number in care.
+(on their 16th birthday at the latest, by each permanence route to its target, a few for
+other reasons) and those who come in, so that the quarter ends with its targeted number in
+care. Only the care leavers' cohort stays in care past 16.
 """
 
 from __future__ import annotations

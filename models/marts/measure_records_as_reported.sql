@@ -39,8 +39,14 @@ select
     case when records.person_id is not null
         then {{ pseudonymous_id('records.la_code', 'records.person_id') }}
     end as child_id,
+    -- the star schema's names for the same keys (docs/analysts.md, "Changes")
+    case when records.person_id is not null
+        then {{ pseudonymous_id('records.la_code', 'records.person_id') }}
+    end as child_key,
     records.team_id,
+    {{ la_scoped_key('records.la_code', 'records.team_id') }} as team_key,
     records.worker_id,
+    {{ la_scoped_key('records.la_code', 'records.worker_id') }} as worker_key,
     records.initiating_agency,
     records.start_date,
     records.event_date,
