@@ -45,7 +45,9 @@ IDENTIFIER_PATTERNS = {
 META_DESCRIPTIONS = {
     "refresh_runs": "One row per nightly refresh: when it ran, its status, the drops and rows "
                     "it loaded, the validation result and the time each step took.",
-    "loaded_drops": "One row per extract drop loaded: its date, system, files and rows.",
+    "loaded_drops": "One row per extract drop loaded: its extract date, load id, when it was "
+                    "loaded, its files, rows read, record versions added and closed, records "
+                    "deleted and the seconds the load took.",
 }
 
 
