@@ -13,3 +13,15 @@
 {% macro period_type_of(label) -%}
     case when {{ label }} like '% Q%' then 'quarter' else 'year' end
 {%- endmacro %}
+
+{#- True for an as-reported extract date whose child-level lists are published: every one
+    when var('as_reported_records_months') is null, else those within that many months of
+    the latest extract (marts.measure_records_as_reported). -#}
+{% macro in_as_reported_records_span(as_at, latest_as_at) -%}
+    {%- set months = var('as_reported_records_months', none) -%}
+    {%- if months is none -%}
+        true
+    {%- else -%}
+        {{ as_at }} >= {{ add_months(latest_as_at, -(months | int)) }}
+    {%- endif -%}
+{%- endmacro %}

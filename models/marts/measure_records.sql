@@ -20,12 +20,14 @@ select
     records.as_at,
     records.record_type,
     records.record_id,
-    case when records.person_id is not null
-        then {{ pseudonymous_id('records.la_code', 'records.person_id') }}
+    case
+        when records.person_id is not null
+            then {{ pseudonymous_id('records.la_code', 'records.person_id') }}
     end as child_id,
     -- the star schema's names for the same keys (docs/analysts.md, "Changes")
-    case when records.person_id is not null
-        then {{ pseudonymous_id('records.la_code', 'records.person_id') }}
+    case
+        when records.person_id is not null
+            then {{ pseudonymous_id('records.la_code', 'records.person_id') }}
     end as child_key,
     records.team_id,
     {{ la_scoped_key('records.la_code', 'records.team_id') }} as team_key,

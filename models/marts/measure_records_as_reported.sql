@@ -10,20 +10,21 @@
     incremental_strategy='append',
     pre_hook="{{ forget_recomputed_computations() }}"
 ) }}
-{% set months = var('as_reported_records_months', none) %}
 with records as (
     select * from {{ ref('int_measure_records') }}
 ),
 
+latest as (
+    select max(as_at) as as_at from {{ ref('int_period_computations') }}
+),
+
 computations as (
-    select * from {{ ref('int_computations_to_run') }}
-    where is_as_reported
-    {% if months is not none %}
-      and as_at >= (
-            select {{ add_months('max(as_at)', -(months | int)) }}
-            from {{ ref('int_period_computations') }}
-        )
-    {% endif %}
+    select to_run.*
+    from {{ ref('int_computations_to_run') }} as to_run
+    cross join latest
+    where
+        to_run.is_as_reported
+        and {{ in_as_reported_records_span('to_run.as_at', 'latest.as_at') }}
 )
 
 select
@@ -36,12 +37,14 @@ select
     computations.as_reported_basis,
     records.record_type,
     records.record_id,
-    case when records.person_id is not null
-        then {{ pseudonymous_id('records.la_code', 'records.person_id') }}
+    case
+        when records.person_id is not null
+            then {{ pseudonymous_id('records.la_code', 'records.person_id') }}
     end as child_id,
     -- the star schema's names for the same keys (docs/analysts.md, "Changes")
-    case when records.person_id is not null
-        then {{ pseudonymous_id('records.la_code', 'records.person_id') }}
+    case
+        when records.person_id is not null
+            then {{ pseudonymous_id('records.la_code', 'records.person_id') }}
     end as child_key,
     records.team_id,
     {{ la_scoped_key('records.la_code', 'records.team_id') }} as team_key,

@@ -2,23 +2,23 @@
 -- figures as first reported (marts.measure_values_as_reported), headline rows: for a percent
 -- measure the records are its denominator and those in_numerator its numerator; for a count
 -- the records in_numerator are the count. One row per figure that does not add up.
-{% set months = var('as_reported_records_months', none) %}
 with catalogue as (
     select measure_id from {{ ref('process_model_measures') }}
     where records_model is not null
+),
+
+latest as (
+    select max(as_at) as as_at from {{ ref('int_period_computations') }}
 ),
 
 figures as (
     select figures.*
     from {{ ref('measure_values_as_reported') }} as figures
     inner join catalogue on catalogue.measure_id = figures.measure_id
-    where figures.breakdown_by is null
-    {% if months is not none %}
-      and figures.as_at >= (
-            select {{ add_months('max(as_at)', -(months | int)) }}
-            from {{ ref('int_period_computations') }}
-        )
-    {% endif %}
+    cross join latest
+    where
+        figures.breakdown_by is null
+        and {{ in_as_reported_records_span('figures.as_at', 'latest.as_at') }}
 ),
 
 records as (
@@ -48,5 +48,6 @@ left join records
     and records.measure_id = figures.measure_id
     and records.reporting_period = figures.reporting_period
     and records.as_at = figures.as_at
-where coalesce(records.in_numerator, 0) <> figures.numerator
-   or (figures.unit = 'percent' and coalesce(records.records, 0) <> figures.denominator)
+where
+    coalesce(records.in_numerator, 0) <> figures.numerator
+    or (figures.unit = 'percent' and coalesce(records.records, 0) <> figures.denominator)

@@ -60,14 +60,30 @@ care_spells as (
         birthdays.age,
         greatest(episodes.start_date, birthdays.fourteenth_birthday) as from_14,
         greatest(episodes.start_date, birthdays.sixteenth_birthday) as from_16,
-        least(coalesce(episodes.end_date, birthdays.birthday), birthdays.birthday) as until_birthday,
-        case when {{ is_open_on('episodes.start_date', 'episodes.end_date', 'birthdays.birthday') }}
-            then 1 else 0 end as is_looked_after_on_birthday
+        least(coalesce(episodes.end_date, birthdays.birthday), birthdays.birthday)
+            as until_birthday,
+        case
+            when {{ is_open_on('episodes.start_date', 'episodes.end_date',
+                               'birthdays.birthday') }} then 1
+            else 0
+        end as is_looked_after_on_birthday
     from birthdays
     inner join episodes
         on episodes.as_at = birthdays.as_at
         and episodes.la_code = birthdays.la_code
         and episodes.person_id = birthdays.person_id
+),
+
+spell_days as (
+    select
+        *,
+        case
+            when until_birthday > from_14
+                then {{ dbt.datediff('from_14', 'until_birthday', 'day') }}
+            else 0
+        end as days_after_14,
+        case when until_birthday > from_16 then 1 else 0 end as is_after_16
+    from care_spells
 ),
 
 care_before_birthday as (
@@ -76,15 +92,14 @@ care_before_birthday as (
         la_code,
         person_id,
         age,
-        sum(case when until_birthday > from_14
-            then {{ dbt.datediff('from_14', 'until_birthday', 'day') }} else 0 end) as days_after_14,
-        max(case when until_birthday > from_16 then 1 else 0 end) as was_looked_after_after_16,
+        sum(days_after_14) as days_after_14,
+        max(is_after_16) as was_looked_after_after_16,
         max(is_looked_after_on_birthday) as is_looked_after_on_birthday
-    from care_spells
+    from spell_days
     group by as_at, la_code, person_id, age
 ),
 
-leavers_birthdays as (
+leavers as (
     select birthdays.*
     from birthdays
     inner join care_before_birthday
@@ -92,48 +107,49 @@ leavers_birthdays as (
         and care_before_birthday.la_code = birthdays.la_code
         and care_before_birthday.person_id = birthdays.person_id
         and care_before_birthday.age = birthdays.age
-    where care_before_birthday.days_after_14 >= {{ 7 * weeks_required }}
-      and care_before_birthday.was_looked_after_after_16 = 1
-      and care_before_birthday.is_looked_after_on_birthday = 0
+    where
+        care_before_birthday.days_after_14 >= {{ 7 * weeks_required }}
+        and care_before_birthday.was_looked_after_after_16 = 1
+        and care_before_birthday.is_looked_after_on_birthday = 0
 ),
 
 candidates as (
     select
-        leavers_birthdays.as_at,
-        leavers_birthdays.la_code,
-        leavers_birthdays.person_id,
-        leavers_birthdays.age,
-        keeping_in_touch.contact_date,
-        keeping_in_touch.activity,
-        keeping_in_touch.accommodation_suitable,
+        leavers.as_at,
+        leavers.la_code,
+        leavers.person_id,
+        leavers.age,
+        kit.contact_date,
+        kit.activity,
+        kit.accommodation_suitable,
         row_number() over (
-            partition by leavers_birthdays.as_at, leavers_birthdays.la_code,
-                leavers_birthdays.person_id, leavers_birthdays.age
-            order by abs({{ dbt.datediff('leavers_birthdays.birthday', 'keeping_in_touch.contact_date', 'day') }}),
-                keeping_in_touch.contact_date
+            partition by leavers.as_at, leavers.la_code, leavers.person_id, leavers.age
+            order by
+                abs({{ dbt.datediff('leavers.birthday', 'kit.contact_date', 'day') }}),
+                kit.contact_date
         ) as closeness_rank
-    from leavers_birthdays
-    inner join keeping_in_touch
-        on keeping_in_touch.as_at = leavers_birthdays.as_at
-        and keeping_in_touch.la_code = leavers_birthdays.la_code
-        and keeping_in_touch.person_id = leavers_birthdays.person_id
-        and keeping_in_touch.contact_date between {{ add_months('leavers_birthdays.birthday', -3) }}
-            and {{ add_months('leavers_birthdays.birthday', 3) }}
+    from leavers
+    inner join keeping_in_touch as kit
+        on kit.as_at = leavers.as_at
+        and kit.la_code = leavers.la_code
+        and kit.person_id = leavers.person_id
+        and kit.contact_date between {{ add_months('leavers.birthday', -3) }}
+        and {{ add_months('leavers.birthday', 3) }}
 )
 
 select
-    leavers_birthdays.as_at,
-    leavers_birthdays.la_code,
-    leavers_birthdays.person_id,
-    leavers_birthdays.age,
-    leavers_birthdays.birthday,
+    leavers.as_at,
+    leavers.la_code,
+    leavers.person_id,
+    leavers.age,
+    leavers.birthday,
     candidates.contact_date as keeping_in_touch_date,
     coalesce(candidates.accommodation_suitable, false) as is_suitably_accommodated,
     coalesce(substr(candidates.activity, 1, 1) in ('F', 'P'), false) as is_in_eet
-from leavers_birthdays
+from leavers
 left join candidates
-    on candidates.as_at = leavers_birthdays.as_at
-    and candidates.la_code = leavers_birthdays.la_code
-    and candidates.person_id = leavers_birthdays.person_id
-    and candidates.age = leavers_birthdays.age
+    on candidates.as_at = leavers.as_at
+    and candidates.la_code = leavers.la_code
+    and candidates.person_id = leavers.person_id
+    and candidates.age = leavers.age
     and candidates.closeness_rank = 1
