@@ -20,9 +20,10 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from csc import hooks
-from csc.config import WarehousePaths, limit_memory
+from csc.config import PROJECT_DIR, WarehousePaths, limit_memory
 from csc.contract import load_contract
 from csc.runlog import PUBLISHED_COLUMNS, stored_value
 
@@ -38,6 +39,52 @@ IDENTIFIER_PATTERNS = {
     "UPN": r"^[A-Z][0-9]{11}[0-9A-Z]$",
     "full postcode": r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$",
 }
+
+
+# Table comments of the published meta tables (the marts' come from the dbt descriptions).
+META_DESCRIPTIONS = {
+    "refresh_runs": "One row per nightly refresh: when it ran, its status, the drops and rows "
+                    "it loaded, the validation result and the time each step took.",
+    "loaded_drops": "One row per extract drop loaded: its extract date, load id, when it was "
+                    "loaded, its files, rows read, record versions added and closed, records "
+                    "deleted and the seconds the load took.",
+}
+
+
+def dbt_descriptions(project_dir: Path = PROJECT_DIR) -> dict[str, tuple[str, dict[str, str]]]:
+    """model name -> (description, {column: description}) from the dbt project's property
+    files (models/**/*.yml: the text dbt's docs and manifest carry), whitespace folded."""
+    def fold(text: object) -> str:
+        return " ".join(str(text or "").split())
+
+    found: dict[str, tuple[str, dict[str, str]]] = {}
+    for path in sorted((project_dir / "models").rglob("*.yml")):
+        properties = yaml.safe_load(path.read_text()) or {}
+        for model in properties.get("models") or []:
+            columns = {c["name"]: fold(c.get("description")) for c in model.get("columns") or []
+                       if c.get("description")}
+            found[model["name"]] = (fold(model.get("description")), columns)
+    return found
+
+
+def _comment_published(con: duckdb.DuckDBPyConnection, schema: str, table: str,
+                       descriptions: dict[str, tuple[str, dict[str, str]]]) -> None:
+    """COMMENT ON the published table and its columns, from the dbt descriptions (marts)
+    or META_DESCRIPTIONS (meta): BI tools and `duckdb` show them."""
+    def literal(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    if schema == "meta":
+        description, columns = META_DESCRIPTIONS.get(table, ""), {}
+    else:
+        description, columns = descriptions.get(table, ("", {}))
+    if description:
+        con.execute(f'comment on table pub.{schema}."{table}" is {literal(description)}')
+    present = {c for c, _ in _columns(con, "pub", schema, table)}
+    for column, text in columns.items():
+        if column in present:
+            con.execute(f'comment on column pub.{schema}."{table}"."{column}" is '
+                        f"{literal(text)}")
 
 
 class PublishRefused(Exception):
@@ -166,12 +213,14 @@ def publish_warehouse(paths: WarehousePaths, run_id: str | None = None,
         con.execute(f"attach '{_sql_str(target)}' as pub (storage_version '{STORAGE_VERSION}')")
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists pub.{schema}")
+        descriptions = dbt_descriptions()
         for n, (schema, table) in enumerate(tables, start=1):
             if (schema, table) == ("meta", "refresh_runs"):
                 _copy_run_log(con, run_id, run_fields or {})
             else:
                 con.execute(f'create table pub.{schema}."{table}" as '
                             f'select * from work.{schema}."{table}"')
+            _comment_published(con, schema, table, descriptions)
             result.rows[f"{schema}.{table}"] = con.execute(
                 f'select count(*) from pub.{schema}."{table}"').fetchone()[0]
             if n == len(tables) // 2:

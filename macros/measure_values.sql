@@ -39,9 +39,12 @@ select
     la_code,
     measure_id,
     reporting_period,
+    period_type,
+    period_sort_key,
     window_start,
     window_end,
-    {% if include_as_at %}as_at,{% endif %}
+    {% if include_as_at %}as_at,
+    as_reported_basis,{% endif %}
     breakdown_by,
     breakdown_value,
     numerator,

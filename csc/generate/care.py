@@ -3,8 +3,9 @@
 Three kinds of period: the care leavers' (csc.generate.care_leavers), the long-stay children
 the demo's placement-length measure needs (begun early enough, in care to the horizon), and
 the rest: children in care before the first quarter, and each quarter those who leave
-(at 18, by each permanence route to its target, a few for other reasons) and those who
-come in, so that the quarter ends with its targeted number in care.
+(on their 16th birthday at the latest, by each permanence route to its target, a few for
+other reasons) and those who come in, so that the quarter ends with its targeted number in
+care. Only the care leavers' cohort stays in care past 16.
 """
 
 from __future__ import annotations
@@ -99,11 +100,15 @@ def build_periods_of_care(context: BuildContext, cohort: pd.DataFrame,
     for quarter_number, quarter in quarters.iterrows():
         quarter_start, quarter_end = int(quarter.start), int(quarter.end)
         can_leave = ~(is_cohort | is_long_stay) & (start < quarter_start) & (end == NONE)
-        eighteenth = add_months(dob, 216)
-        turn_18 = np.flatnonzero(can_leave & (eighteenth <= quarter_end))
-        end[turn_18] = np.maximum(eighteenth[turn_18], quarter_start)
-        reason[turn_18] = "E8"
-        can_leave[turn_18] = False
+        # Only the leaving-care cohort stays in care past 16: the others leave by their 16th
+        # birthday (an episode ending on it leaves no care on or after it), so every care
+        # leaver the SSDA903 definition counts (13 weeks in care after 14, some of it after
+        # 16) is the cohort's, with its keeping-in-touch records.
+        sixteenth = add_months(dob, 192)
+        turn_16 = np.flatnonzero(can_leave & (sixteenth <= quarter_end))
+        end[turn_16] = np.maximum(sixteenth[turn_16], quarter_start)
+        reason[turn_16] = "E8"
+        can_leave[turn_16] = False
         age = quarter_start - dob
         for route, reasons_ceased in PERMANENCE_ROUTES.items():
             target = int(quarter[route])

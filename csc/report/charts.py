@@ -8,7 +8,7 @@ polarity is said in words ("higher is better").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 
 from csc.report.data import Measure, ReportData
@@ -26,6 +26,9 @@ class TrendChart:
     svg: str  # empty when the measure has no quarterly figures
     years: list[tuple[str, str]]  # (year label, formatted value)
     latest: str  # formatted latest quarterly value, or ""
+    # quarters (and years) computed on the earliest extract, not as first reported: their
+    # period ended long before it (marts.measure_values_as_reported.as_reported_basis)
+    earliest: list[str] = field(default_factory=list)
 
     @property
     def polarity_words(self) -> str:
@@ -53,7 +56,8 @@ def _nice_range(values: list[float], unit: str) -> tuple[float, float]:
     return low, high
 
 
-def _svg(measure: Measure, points: list[tuple[ReportingPeriod, float]]) -> str:
+def _svg(measure: Measure, points: list[tuple[ReportingPeriod, float]],
+         earliest: frozenset[str] = frozenset()) -> str:
     values = [v for _, v in points]
     low, high = _nice_range(values, measure.unit)
     plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
@@ -89,9 +93,11 @@ def _svg(measure: Measure, points: list[tuple[ReportingPeriod, float]]) -> str:
         path = " ".join(f"{x},{y}" for x, y in coords)
         parts.append(f'<polyline class="line" points="{path}"/>')
     for (period, value), (x, y) in zip(points, coords, strict=True):
-        parts.append(f'<circle class="point" cx="{x}" cy="{y}" r="2.6">'
-                     f"<title>{escape(period.label)}: "
-                     f"{escape(format_value(value, measure.unit))}</title></circle>")
+        flagged = period.label in earliest
+        note = " (computed on the earliest extract, not as first reported)" if flagged else ""
+        parts.append(f'<circle class="point{" earliest" if flagged else ""}" cx="{x}" '
+                     f'cy="{y}" r="2.6"><title>{escape(period.label)}: '
+                     f"{escape(format_value(value, measure.unit))}{note}</title></circle>")
         parts.append(f'<text class="xlabel" x="{x}" y="{base_y + 11}" text-anchor="middle">'
                      f"Q{period.quarter}</text>")
     # The financial year under its quarters.
@@ -116,17 +122,20 @@ def trend_chart(data: ReportData, measure: Measure) -> TrendChart:
                if first_year <= p.financial_year and p.end <= data.period.end]
     quarters: list[tuple[ReportingPeriod, float]] = []
     years: list[tuple[str, str]] = []
+    earliest: list[str] = []
     for period in periods:
         figure = data.figure(measure.measure_id, period.label)
         if figure is None or figure.value is None:
             continue
+        if figure.on_earliest_extract:
+            earliest.append(period.label)
         if period.is_year:
             years.append((period.label, format_value(figure.value, measure.unit)))
         else:
             quarters.append((period, float(figure.value)))
-    svg = _svg(measure, quarters) if quarters else ""
+    svg = _svg(measure, quarters, frozenset(earliest)) if quarters else ""
     latest = format_value(quarters[-1][1], measure.unit) if quarters else ""
-    return TrendChart(measure, svg, years, latest)
+    return TrendChart(measure, svg, years, latest, earliest)
 
 
 def trend_charts(data: ReportData, sections: tuple[str, ...]) -> dict[str, list[TrendChart]]:

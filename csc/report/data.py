@@ -59,6 +59,13 @@ class Figure:
     unit: str
     direction: str | None
     as_at: date | None = None
+    # as reported only: 'first_after_period', or 'earliest_available' (the period ended long
+    # before the earliest extract, so the figure was computed on it, not as first reported)
+    as_reported_basis: str | None = None
+
+    @property
+    def on_earliest_extract(self) -> bool:
+        return self.as_reported_basis == "earliest_available"
 
 
 FigureKey = tuple[str, str, str | None, str | None]  # measure, period, breakdown_by, value
@@ -167,12 +174,14 @@ def read_catalogue(con: duckdb.DuckDBPyConnection) -> list[Measure]:
 
 
 def read_figures(con: duckdb.DuckDBPyConnection, table: str, la_code: str) -> list[Figure]:
-    as_at = "as_at" if "as_at" in _columns(con, table) else "null"
+    columns = _columns(con, table)
+    as_at = "as_at" if "as_at" in columns else "null"
+    basis = "as_reported_basis" if "as_reported_basis" in columns else "null"
     rows = con.execute(
         f"""select measure_id, reporting_period, breakdown_by, breakdown_value,
-                   numerator, denominator, value, unit, direction, {as_at}
+                   numerator, denominator, value, unit, direction, {as_at}, {basis}
             from {table} where la_code = ?""", [la_code]).fetchall()
-    return [Figure(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows]
+    return [Figure(*r) for r in rows]
 
 
 def _differs(first: Figure, now: Figure) -> bool:

@@ -36,7 +36,8 @@ PERIOD_KINDS = {"quarter": "quarter period only", "ytd": "cumulative from 1 Apri
 UNITS = {"count": "number", "percent": "percentage", "rate_per_10k": "rate per 10,000"}
 FIGURES_WORDS = {
     "as_reported": "figures as first reported (each period computed from the first extract "
-                   "after it ended)",
+                   "after it ended; a period that ended long before the earliest extract is "
+                   "computed from that earliest extract, shown as open points in the trends)",
     "restated": "figures restated on the latest extract",
 }
 FIGURES_LABELS = {"as_reported": "as first reported", "restated": "restated (latest extract)"}

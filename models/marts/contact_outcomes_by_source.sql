@@ -3,6 +3,8 @@
 select
     outcomes.la_code,
     outcomes.reporting_period,
+    {{ period_type_of('outcomes.reporting_period') }} as period_type,
+    {{ period_sort_key('outcomes.reporting_period') }} as period_sort_key,
     outcomes.referrer,
     outcomes.outcome,
     outcomes.contacts

@@ -142,6 +142,8 @@ select
     region_name,
     measure_id,
     reporting_period,
+    {{ period_type_of('reporting_period') }} as period_type,
+    {{ period_sort_key('reporting_period') }} as period_sort_key,
     window_start,
     window_end,
     unit,

@@ -6,6 +6,9 @@ read-only as an analyst opens it), blocks marked `-- expect: rows` return rows, 
 from __future__ import annotations
 
 import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -14,7 +17,7 @@ import pytest
 from csc.config import PROJECT_DIR
 
 GUIDE = PROJECT_DIR / "docs" / "analysts.md"
-BLOCK = re.compile(r"```(sql|python)\n(.*?)```", re.S)
+BLOCK = re.compile(r"```(sql|python|sh)\n(.*?)```", re.S)
 TABLE = re.compile(r"\b((?:marts|meta)\.\w+)")
 # Tables the guide documents that arrive with the measures branch (dbt-measures). A query
 # naming one of them is skipped only while the table is absent from the published file;
@@ -30,6 +33,8 @@ def guide_blocks(language: str) -> list[tuple[str, str]]:
 
 SQL_BLOCKS = guide_blocks("sql")
 PYTHON_BLOCKS = guide_blocks("python")
+SH_BLOCKS = guide_blocks("sh")
+DUCKDB_CLI = Path(sys.executable).parent / "duckdb"
 
 
 def published_tables(path: Path) -> set[str]:
@@ -45,7 +50,28 @@ def test_the_guide_has_the_common_questions():
                     "## A team's timeliness", "## Restatements since first reported"):
         assert heading in text
     assert "-readonly" in text and "read_only=True" in text and "duckdb:///" in text
-    assert len(SQL_BLOCKS) >= 8 and len(PYTHON_BLOCKS) >= 2
+    assert len(SQL_BLOCKS) >= 8 and len(PYTHON_BLOCKS) >= 2 and SH_BLOCKS
+
+
+def test_the_guide_names_every_published_table(published_demo):
+    """Each table of the published file appears in the guide, as `schema.table` or as
+    `table` in backticks."""
+    text = GUIDE.read_text()
+    missing = sorted(t for t in published_tables(published_demo.published)
+                     if f"`{t}`" not in text and f"`{t.split('.')[1]}`" not in text)
+    assert not missing, f"docs/analysts.md does not cover {missing}"
+
+
+@pytest.mark.parametrize("block_id,command", SH_BLOCKS, ids=[b for b, _ in SH_BLOCKS])
+def test_command_line_block_runs_from_the_warehouse_folder(published_demo, block_id, command):
+    assert DUCKDB_CLI.is_file(), "the duckdb command line (duckdb-cli) is not installed"
+    for line in command.strip().replace("\\\n", " ").split("\n"):
+        words = shlex.split(line)
+        assert words[0] == "duckdb", f"{block_id}: only duckdb commands are run: {line}"
+        done = subprocess.run([str(DUCKDB_CLI), *words[1:]], cwd=published_demo.root,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"{block_id}: {line}\n{done.stderr}"
+        assert done.stdout.strip(), f"{block_id} printed nothing"
 
 
 @pytest.mark.parametrize("block_id,sql", SQL_BLOCKS, ids=[b for b, _ in SQL_BLOCKS])

@@ -14,7 +14,8 @@ The story (LA 808, financial year 2013-14, Q1 = 1 Apr - 30 Jun 2013):
   plan in May 2013 (a second plan; the conference is not an initial one).
 - P8 in care since 1 Jun 2010: a placement open on 31 March, a change of legal status
   (RNE L) and a new placement (RNE P) in Q1: 2 placements, not 3.
-- P9 adopted (E11) on 15 Jun 2013; P10, a care leaver, turns 18 on 20 May 2013.
+- P9 adopted (E11) on 15 Jun 2013; P10, in care from September 2011, leaves care on their
+  18th birthday, 20 May 2013: a care leaver.
 - CAFs: P2's CAF was open when P2's contact was closed and logged; P3's referral closed
   RC9 on 10 Jun and a CAF started 10 days later (a step-down).
 """
@@ -120,6 +121,10 @@ def _base() -> dict[str, list[dict[str, str]]]:
             {**la, "episode_id": "E9", "person_id": "P9", "start_date": "2012-01-01",
              "reason_new_episode": "S", "legal_status": "E1", "placement_type": "A5",
              "end_date": "2013-06-15", "reason_ceased": "E11"},
+            # P10 leaves care on their 18th birthday: a care leaver (SSDA903 definition)
+            {**la, "episode_id": "E10", "person_id": "P10", "start_date": "2011-09-01",
+             "reason_new_episode": "S", "legal_status": "C2", "placement_type": "U1",
+             "end_date": "2013-05-20", "reason_ceased": "E8"},
         ],
         "cla_reviews": [
             {**la, "review_id": "V1", "person_id": "P8", "review_date": "2013-05-15",

@@ -190,24 +190,44 @@ def measures(con: duckdb.DuckDBPyConnection, w: Window) -> dict[tuple[str, str],
         from cur join persons using (person_id)
         where persons.date_of_birth > cast($e - interval 16 year as date)
           and period_start <= cast($e - interval 30 month as date)""", **p)
+    # SSDA903 care leavers: a 17th-21st birthday of a young person looked after 13 weeks
+    # (91 days) in all after their 14th birthday, some of it after their 16th, who is not
+    # looked after on the birthday (only care before the birthday counts).
     leavers = """
         with bd as (
-            select p.person_id, cast(p.date_of_birth + to_years(k) as date) as birthday
-            from persons p, range(16, 22) t(k)
-            where p.person_id in (select person_id from care_leaver_contacts)),
-        due as (select * from bd where birthday between $ys and $e),
+            select p.person_id, cast(p.date_of_birth + to_years(k) as date) as birthday,
+                   cast(p.date_of_birth + to_years(14) as date) as b14,
+                   cast(p.date_of_birth + to_years(16) as date) as b16
+            from persons p, range(17, 22) t(k)
+            where p.person_id in (select person_id from cla_episodes)),
+        due as (
+            select bd.person_id, bd.birthday
+            from bd join cla_episodes e using (person_id)
+            where bd.birthday between $ys and $e
+            group by bd.person_id, bd.birthday
+            having sum(greatest(0, datediff('day', greatest(e.start_date, bd.b14),
+                                            least(coalesce(e.end_date, bd.birthday),
+                                                  bd.birthday)))) >= 91
+               and bool_or(least(coalesce(e.end_date, bd.birthday), bd.birthday)
+                           > greatest(e.start_date, bd.b16))
+               and not bool_or(e.start_date <= bd.birthday
+                               and (e.end_date is null or e.end_date > bd.birthday))),
         near as (
-            select d.person_id, arg_min(c.accommodation_suitable,
-                                        abs(datediff('day', d.birthday, c.contact_date))) as ok,
-                   arg_min(c.activity, abs(datediff('day', d.birthday, c.contact_date))) as act
+            select d.person_id, d.birthday,
+                   arg_min(c.accommodation_suitable,
+                           (abs(datediff('day', d.birthday, c.contact_date)), c.contact_date))
+                       as ok,
+                   arg_min(c.activity,
+                           (abs(datediff('day', d.birthday, c.contact_date)), c.contact_date))
+                       as act
             from due d join care_leaver_contacts c using (person_id)
             where c.contact_date between cast(d.birthday - interval 3 month as date)
                                      and cast(d.birthday + interval 3 month as date)
-            group by d.person_id)
-        select count(distinct d.person_id) filter (where n.ok = 'Y'),
-               count(distinct d.person_id) filter (where n.act[1] in ('F', 'P')),
-               count(distinct d.person_id)
-        from due d left join near n using (person_id)"""
+            group by d.person_id, d.birthday)
+        select count(*) filter (where n.ok = 'Y'),
+               count(*) filter (where n.act[1] in ('F', 'P')),
+               count(*)
+        from due d left join near n using (person_id, birthday)"""
     ok, eet, den = _one(con, leavers, **p)
     out[("care_leavers_suitable_accommodation", "")] = (ok, den)
     out[("care_leavers_eet", "")] = (eet, den)

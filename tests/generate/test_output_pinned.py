@@ -17,7 +17,10 @@ from pathlib import Path
 from csc.generate import generate
 
 SCALE_SHA256 = "f68e71e61974b9da93a6c2d52e53876e5e6a937047060c90ba3d75575b440b16"
-DEMO_SHA256 = "02f9a762d78ad406c8994ffaf88f8476d9440ea77af8271541bcaf6625d8eb4d"
+# Re-recorded when care leavers took the SSDA903 definition: in the demo only the leaving-care
+# cohort stays in care past 16 (the other children leave by their 16th birthday), so that the
+# eligible care leavers are the cohort the published care-leaver cells are calibrated on.
+DEMO_SHA256 = "238efdc12b65bd0abe73cd7cec271f4d2e53764afcbef548af664bba1298b9f6"
 
 
 def tree_sha256(*folders: Path) -> str:

@@ -230,6 +230,21 @@ def build_clean_work_db(path: Path, las: tuple[str, ...] = LAS) -> Path:
         con.execute(f"create table marts.measure_values ({MEASURE_COLUMNS.format(as_at='')})")
         con.execute("""insert into marts.measure_values
                        select * exclude (as_at) from marts.measure_values_as_reported""")
+        # the headline rows side by side, as models/marts/measure_headlines.sql builds them
+        con.execute("""create table marts.measure_headlines as
+                       select latest.* exclude (breakdown_by, breakdown_value),
+                              reported.as_at as as_reported_as_at,
+                              reported.numerator as as_reported_numerator,
+                              reported.denominator as as_reported_denominator,
+                              reported.value as as_reported_value,
+                              reported.direction as as_reported_direction
+                       from marts.measure_values as latest
+                       left join marts.measure_values_as_reported as reported
+                           on reported.la_code = latest.la_code
+                           and reported.measure_id = latest.measure_id
+                           and reported.reporting_period = latest.reporting_period
+                           and reported.breakdown_by is null
+                       where latest.breakdown_by is null""")
         con.execute("""create table marts.contact_outcomes_by_source (la_code varchar,
                        reporting_period varchar, referrer varchar, outcome varchar,
                        contacts bigint)""")

@@ -125,6 +125,18 @@ BREAKS = [
           (f"update {AR} set as_at = '2014-04-14' where la_code = '{{la}}'",
            _headline(AR, "cp_plans_2yrs_plus", "2013-14 Q2", "denominator = 89"),),
           recompute=AR),
+    # ---- the headline table
+    Break("headline_table_figure_differs", "headlines_are_the_headline_rows",
+          ("""update marts.measure_headlines set numerator = numerator + 1
+              where la_code = '{la}' and measure_id = 'contacts'
+              and reporting_period = '2013-14 Q2'""",)),
+    Break("headline_table_row_missing", "headlines_are_the_headline_rows",
+          ("""delete from marts.measure_headlines where la_code = '{la}'
+              and measure_id = 'icpc_15wd' and reporting_period = '2013-14 Q1'""",)),
+    Break("headline_table_as_reported_differs", "headlines_are_the_headline_rows",
+          ("""update marts.measure_headlines set as_reported_value = 99.9
+              where la_code = '{la}' and measure_id = 'referrals_nfa'
+              and reporting_period = '2013-14 Q3'""",)),
     # ---- Table 1
     Break("table1_period_missing", "table1_every_period",
           (f"delete from {T1} where la_code = '{{la}}' and reporting_period = '2013-14 Q2'",)),

@@ -21,6 +21,13 @@ def test_drift_is_a_warning_not_a_failure(work_copy: Path) -> None:
         con.execute("""update marts.measure_values set numerator = 252, value = 70.0
                        where la_code = '805' and measure_id = 'initial_assessments_10wd'
                        and reporting_period = '2013-14 Q4' and breakdown_by is null""")
+        # (the headline table shows the same figures, as the models build it)
+        con.execute("""update marts.measure_headlines set numerator = 40, value = 40
+                       where la_code = '808' and measure_id = 'cp_at_period_end'
+                       and reporting_period = '2013-14 Q4'""")
+        con.execute("""update marts.measure_headlines set numerator = 252, value = 70.0
+                       where la_code = '805' and measure_id = 'initial_assessments_10wd'
+                       and reporting_period = '2013-14 Q4'""")
         # ... and the latest drop's contacts file has 40 rows where the previous had 100.
         con.execute("""update meta.loaded_files set rows_read = 40
                        where table_name = 'contacts' and extract_date = '2014-04-14'""")

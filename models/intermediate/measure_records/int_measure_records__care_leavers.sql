@@ -1,7 +1,7 @@
--- Records behind care_leavers_suitable_accommodation and care_leavers_eet: care leavers
--- whose 16th to 21st birthday fell in the window (int_care_leaver_birthdays), flagged by the
--- keeping-in-touch record for that birthday (no record counts as not). Team and worker: the
--- child's allocation on the birthday.
+-- Records behind care_leavers_suitable_accommodation and care_leavers_eet: care leavers'
+-- 17th to 21st birthdays in the window (the SSDA903 definition, int_care_leaver_birthdays),
+-- flagged by the keeping-in-touch record for that birthday (no record counts as not). Team
+-- and worker: the child's allocation on the birthday.
 {% set flags = {
     'care_leavers_suitable_accommodation': 'is_suitably_accommodated',
     'care_leavers_eet': 'is_in_eet',

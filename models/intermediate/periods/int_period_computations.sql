@@ -38,6 +38,28 @@ computations as (
         max(case when is_as_reported then 1 else 0 end) = 1 as is_as_reported
     from both_kinds
     group by reporting_period, as_at
+),
+
+earliest as (
+    select min(extract_date) as extract_date from extracts
 )
 
-select * from computations
+-- as_reported_basis: whether the as-reported extract is the first after the period as it
+-- was reported ('first_after_period': an extract is dated on or before the period end, or
+-- the period ended in the month before its extract) or only the earliest extract there is
+-- ('earliest_available': the period ended long before the data begins).
+select
+    computations.reporting_period,
+    computations.as_at,
+    computations.is_latest,
+    computations.is_as_reported,
+    case
+        when not computations.is_as_reported then null
+        when earliest.extract_date <= periods.period_end
+            or computations.as_at <= {{ add_months('periods.period_end', 1) }}
+            then 'first_after_period'
+        else 'earliest_available'
+    end as as_reported_basis
+from computations
+inner join periods on periods.reporting_period = computations.reporting_period
+cross join earliest
