@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen.add_argument("--seed", type=int, default=2014, help="random seed (default: 2014)")
     gen.add_argument("--truth", type=Path, default=None,
                      help="folder (outside --out) for the true CAF child -> RAISE person "
-                          "mapping, to measure linkage quality")
+                          "mapping, to measure linkage quality, and with --dirt the list "
+                          "of spoiled records (dirt.csv)")
     gen.add_argument("--las", default=None, help="comma-separated LA codes, e.g. 808,805")
     gen.add_argument("--la-count", type=int, default=None,
                      help="number of LAs (codes chosen for you), sizes ~1,000-30,000 "
@@ -32,6 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="last day (default 2014-03-31)")
     gen.add_argument("--drops", choices=DROPS, default=None,
                      help="how often snapshots are taken (default quarterly)")
+    gen.add_argument("--dirt", type=float, default=0.0, metavar="SHARE",
+                     help="spoil this share of records (e.g. 0.005) with the faults real "
+                          "extracts have; --truth DIR then lists them in DIR/dirt.csv "
+                          "(default: 0, clean)")
     gen.add_argument("--workers", type=int, default=2,
                      help="processes building LAs in parallel (default 2)")
     gen.set_defaults(func=run)
@@ -43,10 +48,12 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if args.truth is not None and args.truth.resolve().is_relative_to(out.resolve()):
         raise SystemExit("csc generate: --truth must be outside --out (it is not part of a drop)")
+    if not 0 <= args.dirt < 1:
+        raise SystemExit("csc generate: --dirt is a share of records, from 0 to below 1")
     scale = any(v is not None for v in (args.las, args.la_count, args.first, args.last,
                                         args.drops))
     if not scale:
-        for drop in generate_demo(out, seed=args.seed, truth=args.truth):
+        for drop in generate_demo(out, seed=args.seed, truth=args.truth, dirt=args.dirt):
             print(f"wrote drop {drop}")
         return 0
     las = args.las.split(",") if args.las else la_codes(args.la_count or 1)
@@ -61,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         task = bar.add_task("las", total=len(las))
         result = generate(out, las, first, last, drops=args.drops or "quarterly",
                           seed=args.seed, truth=args.truth, workers=args.workers,
+                          dirt=args.dirt,
                           progress=lambda done, rows: bar.update(task, completed=done))
     print(f"wrote {len(result.drops)} drops, {result.rows} rows, {len(las)} LAs under {out}")
     return 0

@@ -24,6 +24,7 @@ import pyarrow as pa
 from csc.config import PROJECT_DIR
 from csc.contract import Contract, load_contract
 from csc.generate.calendar import WorkingDays, add_months, day, to_date
+from csc.generate.dirt import DIRT_STREAM, TRUTH_COLUMNS, TableDirt, plan_dirt
 from csc.generate.drops import DropWriter, encode_drops
 from csc.generate.history import build_history
 from csc.generate.reference import demo_reference, synthetic_reference, write_reference
@@ -86,8 +87,29 @@ def _build_la(plan: LaPlan, working_days: WorkingDays, seed: int, horizon_end: i
     history could not meet; the history and the tables draw from one random stream."""
     rng = np.random.default_rng(seed)
     history = build_history(plan, working_days, rng, horizon_end)
-    tables, truth = assemble(plan.la_code, history, contract, plan.size, rng, horizon_end)
+    tables, truth = assemble(plan.la_code, history, contract, plan.size, rng, horizon_end,
+                             born_before_caf=not plan.calibrated)
     return tables, truth, history.shortfalls
+
+
+def _dirt_plan(contract: Contract, tables: dict[str, pa.Table], dirt: float, seed: int,
+               drop_days: list[int]) -> dict[str, TableDirt] | None:
+    """The LA's spoiled records (csc.generate.dirt), drawn from a stream of their own (the
+    LA's seed and DIRT_STREAM), so the clean records are the same with or without dirt."""
+    if not dirt:
+        return None
+    return plan_dirt(contract, tables, dirt, drop_days,
+                     np.random.default_rng([seed, DIRT_STREAM]))
+
+
+def _write_dirt_truth(truth_dir: Path | None, rows: list[list[str]] | None) -> None:
+    """DIR/dirt.csv: one row per spoiled record per drop, by extract date (LA order kept)."""
+    if truth_dir is None or rows is None:
+        return
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame(rows, columns=TRUTH_COLUMNS, dtype=object)
+    frame.sort_values("extract_date", kind="stable").to_csv(truth_dir / "dirt.csv",
+                                                            index=False)
 
 
 def _write_truth(truth_dir: Path | None, frames: list[pd.DataFrame]) -> None:
@@ -98,9 +120,11 @@ def _write_truth(truth_dir: Path | None, frames: list[pd.DataFrame]) -> None:
 
 
 def generate_demo(out: Path, seed: int = DEMO_SEED, contract: Contract | None = None,
-                  truth: Path | None = None, shortfalls: list[str] | None = None) -> list[Path]:
+                  truth: Path | None = None, shortfalls: list[str] | None = None,
+                  dirt: float = 0.0) -> list[Path]:
     """Write the calibrated Stockton-on-Tees demo drops under `out`; return the drop folders.
-    Targets the build could not meet are appended to `shortfalls` when given."""
+    Targets the build could not meet are appended to `shortfalls` when given. `dirt`: the
+    share of records spoiled (csc.generate.dirt; listed in `truth`/dirt.csv)."""
     contract = contract or load_contract()
     rng = np.random.default_rng(seed)
     plan = demo_plan(rng)
@@ -109,14 +133,17 @@ def generate_demo(out: Path, seed: int = DEMO_SEED, contract: Contract | None = 
     tables, truth_frame, short = _build_la(plan, working_days, seed + 1, max(drops), contract)
     if shortfalls is not None:
         shortfalls.extend(short)
+    dirt_plan = _dirt_plan(contract, tables, dirt, seed + 1, drops)
+    dirt_rows: list[list[str]] | None = None if dirt_plan is None else []
     writer = DropWriter(Path(out), contract)
     reference = demo_reference(plan.la_code, DEMO_YEAR + 1, seed + 2)
     columns = {name: contract.table(name).column_names for name in reference}
     for extract_day in drops:
         name = to_date(extract_day).isoformat()
-        writer.write(name, tables, extract_day)
+        writer.write(name, tables, extract_day, dirt_plan, dirt_rows)
         write_reference(Path(out) / name, reference, to_date(extract_day), columns)
     _write_truth(truth, [truth_frame])
+    _write_dirt_truth(truth, dirt_rows)
     return writer.drops()
 
 
@@ -152,31 +179,35 @@ def la_codes(n: int) -> list[str]:
 _CONTRACT: Contract | None = None
 
 
-def _build_synthetic(args: tuple) -> tuple[list[dict], pd.DataFrame, list[str]]:
+def _build_synthetic(args: tuple) -> tuple[list[dict], pd.DataFrame, list[str],
+                                           list[list[str]] | None]:
     """Build one uncalibrated LA and encode its snapshots as CSV rows (run in a worker
     process, so building and encoding run in parallel and the parent only appends)."""
     global _CONTRACT
-    la, position, seed, size, first_fy, last_fy, days, working_days = args
+    la, position, seed, size, first_fy, last_fy, days, working_days, dirt = args
     if _CONTRACT is None:
         _CONTRACT = load_contract()
     la_rng = np.random.default_rng([seed, position])
     plan = synthetic_plan(la, first_fy, last_fy, size, la_rng)
-    tables, truth, short = _build_la(plan, working_days, int(la_rng.integers(2**31)),
-                                     max(days), _CONTRACT)
-    return encode_drops(_CONTRACT, tables, days), truth, short
+    la_seed = int(la_rng.integers(2**31))
+    tables, truth, short = _build_la(plan, working_days, la_seed, max(days), _CONTRACT)
+    dirt_plan = _dirt_plan(_CONTRACT, tables, dirt, la_seed, days)
+    dirt_rows: list[list[str]] | None = None if dirt_plan is None else []
+    return encode_drops(_CONTRACT, tables, days, dirt_plan, dirt_rows), truth, short, dirt_rows
 
 
 def generate(out: Path, las: list[str], first: date, last: date, drops: str = "final",
              seed: int = DEMO_SEED, truth: Path | None = None,
              progress: Callable[[int, int], None] | None = None, workers: int = 1,
-             sizes: list[float] | None = None,
-             contract: Contract | None = None) -> GenerationResult:
+             sizes: list[float] | None = None, contract: Contract | None = None,
+             dirt: float = 0.0) -> GenerationResult:
     """Synthetic drops for many LAs from `first` to `last` (uncalibrated, scaled to size).
 
     Each LA is built on its own random stream (seed, LA position), so the output depends
     only on the arguments, not on `workers` (LAs are built in parallel processes and written
     in order). `progress` is called after each LA with the number of LAs finished and the
-    rows written so far."""
+    rows written so far. `dirt`: the share of records spoiled (csc.generate.dirt), listed
+    in `truth`/dirt.csv."""
     contract = contract or load_contract()
     rng = np.random.default_rng(seed)
     la_size = la_sizes(len(las), rng) if sizes is None else np.asarray(sizes, dtype=float)
@@ -187,17 +218,20 @@ def generate(out: Path, las: list[str], first: date, last: date, drops: str = "f
     # and shipped to the workers with each job.
     working_days = WorkingDays(first_fy - 6, last_fy + 2)
     jobs = [(la, position, seed, float(la_size[position]), first_fy, last_fy, days,
-             working_days) for position, la in enumerate(las)]
+             working_days, dirt) for position, la in enumerate(las)]
     writer = DropWriter(Path(out), contract)
     names = [to_date(extract_day).isoformat() for extract_day in days]
     truths, shortfalls = [], []
+    dirt_rows: list[list[str]] | None = [] if dirt else None
 
     def consume(results: Iterator) -> None:
-        for done, (encoded, truth_frame, short) in enumerate(results, start=1):
+        for done, (encoded, truth_frame, short, spoiled) in enumerate(results, start=1):
             for name, snap in zip(names, encoded, strict=True):
                 writer.append(name, snap)
             truths.append(truth_frame)
             shortfalls.extend(short)
+            if dirt_rows is not None:
+                dirt_rows.extend(spoiled)
             if progress is not None:
                 progress(done, writer.rows)
 
@@ -212,6 +246,7 @@ def generate(out: Path, las: list[str], first: date, last: date, drops: str = "f
     _write_synthetic_reference(Path(out), las, la_size, first_fy, last_fy, days, seed,
                                contract)
     _write_truth(truth, truths)
+    _write_dirt_truth(truth, dirt_rows)
     return GenerationResult(drops=writer.drops(), rows=writer.rows, shortfalls=shortfalls)
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from csc.contract import Contract, Table
+from csc.generate.dirt import TableDirt, apply_dirt
 
 # Fields that become known on their own date: trigger column -> columns blank until then.
 MASKS: dict[str, dict[str, list[str]]] = {
@@ -60,20 +62,32 @@ def snapshot(table: Table, frame: pa.Table, as_at: int) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=table.column_names)
 
 
-def encode(table: Table, frame: pa.Table, as_at: int) -> tuple[bytes, int]:
+def encode(table: Table, frame: pa.Table, as_at: int, dirt: TableDirt | None = None,
+           truth: list[list[str]] | None = None) -> tuple[bytes, int]:
     """The snapshot of one table as CSV rows (no header) and how many rows: done where the
-    LA was built (a worker process), so the writer only appends bytes."""
+    LA was built (a worker process), so the writer only appends bytes. With `dirt`
+    (csc.generate.dirt) its records spoiled as of `as_at` are spoiled, and one row per
+    spoiled record is appended to `truth`."""
     snap = snapshot(table, frame, as_at)
     sink = pa.BufferOutputStream()
     pacsv.write_csv(snap, sink, write_options=pacsv.WriteOptions(
         include_header=False, quoting_style="needed"))
-    return sink.getvalue().to_pybytes(), snap.num_rows
+    data, rows = sink.getvalue().to_pybytes(), snap.num_rows
+    if dirt is not None:
+        data, rows, spoiled = apply_dirt(table, frame, snap, data, dirt, as_at)
+        if truth is not None:
+            extract_date = str(np.datetime64(int(as_at), "D"))
+            truth.extend([extract_date, *row] for row in spoiled)
+    return data, rows
 
 
-def encode_drops(contract: Contract, tables: dict[str, pa.Table],
-                 days: list[int]) -> list[dict[str, tuple[bytes, int]]]:
-    """Every table of one LA, as at each extract day: [{table name: (csv rows, n)}]."""
-    return [{t.name: encode(t, tables[t.name], d) for t in contract.required_tables()}
+def encode_drops(contract: Contract, tables: dict[str, pa.Table], days: list[int],
+                 dirt: dict[str, TableDirt] | None = None,
+                 truth: list[list[str]] | None = None) -> list[dict[str, tuple[bytes, int]]]:
+    """Every table of one LA, as at each extract day: [{table name: (csv rows, n)}]; with
+    `dirt`, spoiled (the spoiled records listed in `truth`, drop after drop)."""
+    return [{t.name: encode(t, tables[t.name], d, None if dirt is None else dirt[t.name],
+                            truth) for t in contract.required_tables()}
             for d in days]
 
 
@@ -93,8 +107,10 @@ class DropWriter:
         self.started: set[Path] = set()
         self.rows = 0
 
-    def write(self, drop_name: str, tables: dict[str, pa.Table], as_at: int) -> None:
-        self.append(drop_name, encode_drops(self.contract, tables, [as_at])[0])
+    def write(self, drop_name: str, tables: dict[str, pa.Table], as_at: int,
+              dirt: dict[str, TableDirt] | None = None,
+              truth: list[list[str]] | None = None) -> None:
+        self.append(drop_name, encode_drops(self.contract, tables, [as_at], dirt, truth)[0])
 
     def append(self, drop_name: str, encoded: dict[str, tuple[bytes, int]]) -> None:
         """Append one LA's encoded snapshot (encode_drops) to the drop's files."""

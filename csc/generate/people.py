@@ -84,8 +84,11 @@ def _typo(words: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def caf_copies(fore: np.ndarray, sur: np.ndarray, dob: np.ndarray, postcode: np.ndarray,
-               rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """How the CAF database records children RAISE also knows: mostly right, often not."""
+               rng: np.random.Generator, born_by: np.ndarray | None = None
+               ) -> tuple[np.ndarray, ...]:
+    """How the CAF database records children RAISE also knows: mostly right, often not.
+    With `born_by` (the CAF's start), day and month are transposed only where the
+    transposed date is still on or before it (the record cannot hold an unborn child)."""
     n = len(fore)
     fore, sur, dob, postcode = fore.copy(), sur.copy(), dob.copy(), postcode.copy()
     nick = rng.random(n) < 0.25
@@ -104,7 +107,10 @@ def caf_copies(fore: np.ndarray, sur: np.ndarray, dob: np.ndarray, postcode: np.
         swapped = np.array([f"{y:04d}-{m:02d}-{d:02d}" for y, m, d in
                             zip(year[swap], day_of_month[swap], month[swap], strict=True)],
                            dtype="datetime64[D]")
-        dob[swap] = (swapped - np.datetime64("1970-01-01")).astype(np.int64)
+        swapped_days = (swapped - np.datetime64("1970-01-01")).astype(np.int64)
+        if born_by is not None:
+            swapped_days = np.where(swapped_days > born_by[swap], dob[swap], swapped_days)
+        dob[swap] = swapped_days
     moved = rng.random(n) < 0.12
     postcode[moved] = postcodes(int(moved.sum()), rng)
     ptypo = rng.random(n) < 0.05

@@ -107,13 +107,20 @@ def _staff(workers: pd.DataFrame, team_prefix: str, n_records: int,
 
 
 def assemble(la: str, history: LaHistory, contract: Contract, size: float,
-             rng: np.random.Generator, horizon_end: int) -> tuple[dict[str, pa.Table],
-                                                                   pd.DataFrame]:
+             rng: np.random.Generator, horizon_end: int,
+             born_before_caf: bool = True) -> tuple[dict[str, pa.Table], pd.DataFrame]:
     """Contract tables (with hidden columns) and the true CAF-child -> person mapping.
 
     The tables draw from `rng` in the order of the calls here (the output depends on it):
     workers of contacts, referrals and assessments; CLA review days; persons; conference
-    and CLA review participation; CAF children."""
+    and CLA review participation; CAF children.
+
+    `born_before_caf`: a child social care knows is born by the start of their first CAF,
+    and the CAF database's transposed day and month never put a birth after the CAF's
+    start, so no drop holds a child born after its extract date. The calibrated demo
+    (False) keeps the dates it was calibrated and pinned with: there a few CAF children
+    are born after their CAF started (6 of them after the drop that holds them, all
+    within the loader's year of tolerance)."""
     person_ids = _Lookup(_ids("P", history.n_people))
     workers = _workers(la, size)
     tables = {"workers": _table({
@@ -124,14 +131,16 @@ def assemble(la: str, history: LaHistory, contract: Contract, size: float,
     tables.update(_child_protection_tables(la, history, person_ids))
     tables["cla_episodes"] = _episodes_table(la, history, person_ids)
     cla_reviews = _cla_review_rows(history.periods, horizon_end, rng)
-    persons, dob, people = _persons(la, history, person_ids, contract, rng, horizon_end)
+    persons, dob, people = _persons(la, history, person_ids, contract, rng, horizon_end,
+                                    born_before_caf)
     tables["persons"] = persons.filter(pa.array(persons["_rec"].to_numpy() <= horizon_end))
     tables["cp_conferences"] = _conferences_table(la, _conference_rows(history), dob,
                                                   person_ids, rng)
     tables["cla_reviews"] = _cla_reviews_table(la, cla_reviews, history, dob, person_ids, rng)
     tables["care_leaver_contacts"] = _care_leaver_contacts_table(la, history, person_ids)
     visible = persons["_rec"].to_numpy() <= horizon_end
-    caf_tables, truth = _caf_tables(la, history.cafs, people, visible, person_ids, dob, rng)
+    caf_tables, truth = _caf_tables(la, history.cafs, people, visible, person_ids, dob, rng,
+                                    born_before_caf)
     tables.update(caf_tables)
     return tables, truth
 
@@ -220,10 +229,12 @@ def _episodes_table(la: str, history: LaHistory, person_ids: _Lookup) -> pa.Tabl
 
 
 def _persons(la: str, history: LaHistory, person_ids: _Lookup, contract: Contract,
-             rng: np.random.Generator, horizon_end: int
+             rng: np.random.Generator, horizon_end: int, born_before_caf: bool = True
              ) -> tuple[pa.Table, np.ndarray, dict[str, np.ndarray]]:
     """Every person (first seen, date of birth, who they are), unfiltered: `_rec` past the
-    horizon means never seen. Returns (persons, date of birth, names and the rest)."""
+    horizon means never seen. Returns (persons, date of birth, names and the rest).
+    With `born_before_caf` a person is born by the start of their first CAF too (the CAF
+    database may know a child before social care does)."""
     plan_person = np.asarray(history.plan_person)
     period_person = np.asarray(history.period_person)
     seen = pd.concat([
@@ -237,10 +248,17 @@ def _persons(la: str, history: LaHistory, person_ids: _Lookup, contract: Contrac
     last_seen = np.full(n_people, horizon_end + 1)
     first_seen[seen.index.to_numpy()] = seen["min"].to_numpy()
     last_seen[seen.index.to_numpy()] = seen["max"].to_numpy()
+    born_by = first_seen
+    if born_before_caf:
+        cafs = history.cafs[history.cafs.person.to_numpy() >= 0]
+        first_caf = cafs.groupby("person").start.min()
+        born_by = first_seen.copy()
+        born_by[first_caf.index.to_numpy()] = np.minimum(
+            born_by[first_caf.index.to_numpy()], first_caf.to_numpy())
     age_first_seen = rng.choice(18, size=n_people, p=_age_weights())
-    room = np.maximum(0, 17 * 365 - (last_seen - first_seen))  # under 18 at the last event
+    room = np.maximum(0, 17 * 365 - (last_seen - born_by))  # under 18 at the last event
     age_days = np.minimum(age_first_seen * 365 + rng.integers(0, 365, n_people), room)
-    dob = first_seen - age_days
+    dob = born_by - age_days
     dob[period_person] = history.periods.dob.to_numpy()
     people = draw_people(n_people, rng, contract.code_lists["ethnicity"],
                          contract.code_lists["sex"])
@@ -350,7 +368,8 @@ def _cla_review_rows(periods: pd.DataFrame, horizon_end: int,
 
 def _caf_tables(la: str, cafs: pd.DataFrame, people: dict[str, np.ndarray],
                 visible: np.ndarray, person_ids: _Lookup, dob: np.ndarray,
-                rng: np.random.Generator) -> tuple[dict[str, pa.Table], pd.DataFrame]:
+                rng: np.random.Generator, born_before_caf: bool = True
+                ) -> tuple[dict[str, pa.Table], pd.DataFrame]:
     """caf_children and caf_assessments, and the true CAF child -> RAISE person mapping."""
     n_cafs = len(cafs)
     child_ids = _ids("F", np.arange(n_cafs))
@@ -365,7 +384,8 @@ def _caf_tables(la: str, cafs: pd.DataFrame, people: dict[str, np.ndarray],
     (forename[known_cafs], surname[known_cafs], child_dob[known_cafs],
      postcode[known_cafs]) = caf_copies(
         people["forename"][known_people], people["surname"][known_people], dob[known_people],
-        people["postcode"][known_people], rng)
+        people["postcode"][known_people], rng,
+        born_by=cafs.start.to_numpy()[known_cafs] if born_before_caf else None)
     unknown_cafs = np.flatnonzero(~known)
     strangers = draw_people(len(unknown_cafs), rng, ("WBRI",), ("M", "F"))
     forename[unknown_cafs] = strangers["forename"]

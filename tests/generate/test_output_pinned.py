@@ -15,7 +15,7 @@ from pathlib import Path
 
 from csc.generate import generate
 
-SCALE_SHA256 = "0d3f3cf4cebf3ba2038a867316daab6fba667bfc4dad2d40783eb8381e1eff8e"
+SCALE_SHA256 = "f68e71e61974b9da93a6c2d52e53876e5e6a937047060c90ba3d75575b440b16"
 DEMO_SHA256 = "02f9a762d78ad406c8994ffaf88f8476d9440ea77af8271541bcaf6625d8eb4d"
 
 
