@@ -13,7 +13,7 @@ import duckdb
 
 from csc.config import limit_memory
 from csc.contract import Contract, load_contract
-from csc.load.checks import check_drop, drop_staged
+from csc.load.checks import CheckedDrop, check_drop, drop_staged, ident, lit
 from csc.load.history import merge_table
 from csc.load.manifest import changed_loaded_files, loaded_drops
 from csc.load.problems import DropRejected, LoadedDropChanged, Problem
@@ -29,6 +29,7 @@ class LoadResult:
     versions_added: int = 0
     versions_closed: int = 0
     records_deleted: int = 0
+    record_problems: int = 0  # record-level problems found (rule x column x file groups)
     # where the time went: reading + checking, merging (up to commit), closing the
     # database (DuckDB writes the new versions to the file at its checkpoint)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -39,6 +40,7 @@ class LoadResult:
         self.versions_added += other.versions_added
         self.versions_closed += other.versions_closed
         self.records_deleted += other.records_deleted
+        self.record_problems += other.record_problems
         for step, seconds in other.seconds.items():
             self.seconds[step] = self.seconds.get(step, 0.0) + seconds
 
@@ -65,6 +67,42 @@ def _order_problems(extract_date: str, newest_loaded: str | None) -> list[Proble
     return []
 
 
+def treat_record_problems(con: duckdb.DuckDBPyConnection, checked: CheckedDrop,
+                          extract_date: str, load_id: str) -> int:
+    """List the drop's record-level problems (temp table _flags, from the checks) in
+    meta.record_problems, then apply their treatment (csc/load_rules.yml) to the staged
+    rows before the merge: a flagged value is stored empty, a repeated row is loaded once.
+    The row hash stays that of the delivered values, so a record fixed in a later drop is
+    a change. Call inside the load's transaction. Returns the rows listed."""
+    listed = 0
+    for sf in checked.files.values():
+        if sf.staged is None:
+            continue
+        name = sf.table.name
+        columns = set(sf.facts.header or [])
+        record_id = " || '|' || ".join(f"coalesce(s.{ident(c)}, '')" for c in sf.table.key
+                                       if c != "la_code")
+        team = "s.team_id" if "team_id" in columns else "null"
+        worker = "s.worker_id" if "worker_id" in columns else "null"
+        listed += con.execute(
+            f"""insert into meta.record_problems
+                select ?::date, ?, {lit(name)}, s.la_code, s._record_key, {record_id},
+                       s._row_hash, {lit(sf.relative)}, f.rid + {sf.row_offset},
+                       f.col, f.rule, f.value, {team}, {worker}
+                from _flags f join {sf.staged} s on s.rowid = f.rid
+                where f.tbl = {lit(name)}""", [extract_date, load_id]).fetchone()[0]
+        for (column,) in con.execute(
+                "select distinct col from _flags where tbl = ? and col is not null",
+                [name]).fetchall():
+            con.execute(f"""update {sf.staged} set {ident(column)} = null
+                            where rowid in (select rid from _flags
+                                            where tbl = ? and col = ?)""", [name, column])
+        con.execute(f"""delete from {sf.staged} where rowid in (
+                            select rid from _flags where tbl = ? and rule = 'duplicate-row')""",
+                    [name])
+    return listed
+
+
 def load_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
               contract: Contract, quarantine_dir: Path,
               newest_loaded: str | None = None) -> LoadResult:
@@ -76,7 +114,7 @@ def load_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
     if not problems:
         checked = check_drop(con, landing, extract_date, contract)
         problems = checked.problems
-    if problems:
+    if any(p.structural for p in problems):
         if checked is not None:
             drop_staged(con, checked)
         report = quarantine_drop(con, landing, quarantine_dir, extract_date, problems)
@@ -84,10 +122,11 @@ def load_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
 
     assert checked is not None
     load_id = uuid.uuid4().hex[:12]
-    result = LoadResult(drops_loaded=[extract_date])
+    result = LoadResult(drops_loaded=[extract_date], record_problems=len(problems))
     result.seconds["check"] = time.monotonic() - started
     con.execute("begin transaction")
     try:
+        treat_record_problems(con, checked, extract_date, load_id)
         for sf in checked.files.values():
             changes = merge_table(con, sf, extract_date, load_id)
             con.execute(
