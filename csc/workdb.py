@@ -68,7 +68,7 @@ def _load_statements(contract: Contract) -> list[str]:
             extract_date date, load_id varchar, table_name varchar, la_code varchar,
             record_key varchar, record_id varchar, row_hash varchar, source_file varchar,
             row_number bigint, column_name varchar, rule varchar, value varchar,
-            team_id varchar, worker_id varchar)""",
+            team_id varchar, worker_id varchar, personal boolean)""",
     ]
     for table in contract.tables.values():
         cols = ", ".join(f'"{c}" varchar' for c in table.column_names)

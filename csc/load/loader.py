@@ -84,11 +84,13 @@ def treat_record_problems(con: duckdb.DuckDBPyConnection, checked: CheckedDrop,
                                        if c != "la_code")
         team = "s.team_id" if "team_id" in columns else "null"
         worker = "s.worker_id" if "worker_id" in columns else "null"
+        pii = ", ".join(lit(c.name) for c in sf.table.columns if c.pii) or "null"
         listed += con.execute(
             f"""insert into meta.record_problems
                 select ?::date, ?, {lit(name)}, s.la_code, s._record_key, {record_id},
                        s._row_hash, {lit(sf.relative)}, f.rid + {sf.row_offset},
-                       f.col, f.rule, f.value, {team}, {worker}
+                       f.col, f.rule, f.value, {team}, {worker},
+                       coalesce(f.col in ({pii}), false)
                 from _flags f join {sf.staged} s on s.rowid = f.rid
                 where f.tbl = {lit(name)}""", [extract_date, load_id]).fetchone()[0]
         for (column,) in con.execute(
