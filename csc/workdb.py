@@ -141,6 +141,7 @@ REFRESH_RUNS_COLUMNS: dict[str, str] = {
     "rows_loaded": "bigint",          # rows read from the new drops
     "versions_added": "bigint",       # raw history: record versions added
     "versions_closed": "bigint",      # raw history: record versions closed
+    "record_problems": "varchar",     # JSON: rule -> records flagged in the drops loaded
     "dbt_nodes": "integer",           # models, seeds and tests dbt built
     "validation_result": "varchar",   # summary line of the GX checkpoint
     "validation_failures": "varchar",

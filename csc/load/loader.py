@@ -29,7 +29,9 @@ class LoadResult:
     versions_added: int = 0
     versions_closed: int = 0
     records_deleted: int = 0
-    record_problems: int = 0  # record-level problems found (rule x column x file groups)
+    # records flagged by a record-level rule in the drops loaded (rule -> rows), treated
+    # and listed in meta.record_problems
+    record_problems: dict[str, int] = field(default_factory=dict)
     # where the time went: reading + checking, merging (up to commit), closing the
     # database (DuckDB writes the new versions to the file at its checkpoint)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -40,7 +42,8 @@ class LoadResult:
         self.versions_added += other.versions_added
         self.versions_closed += other.versions_closed
         self.records_deleted += other.records_deleted
-        self.record_problems += other.record_problems
+        for rule, n in other.record_problems.items():
+            self.record_problems[rule] = self.record_problems.get(rule, 0) + n
         for step, seconds in other.seconds.items():
             self.seconds[step] = self.seconds.get(step, 0.0) + seconds
 
@@ -68,13 +71,14 @@ def _order_problems(extract_date: str, newest_loaded: str | None) -> list[Proble
 
 
 def treat_record_problems(con: duckdb.DuckDBPyConnection, checked: CheckedDrop,
-                          extract_date: str, load_id: str) -> int:
+                          extract_date: str, load_id: str) -> dict[str, int]:
     """List the drop's record-level problems (temp table _flags, from the checks) in
     meta.record_problems, then apply their treatment (csc/load_rules.yml) to the staged
     rows before the merge: a flagged value is stored empty, a repeated row is loaded once.
     The row hash stays that of the delivered values, so a record fixed in a later drop is
-    a change. Call inside the load's transaction. Returns the rows listed."""
-    listed = 0
+    a change. Call inside the load's transaction. Returns rows listed per rule."""
+    by_rule = dict(con.execute("select rule, count(*) from _flags group by rule order by rule")
+                   .fetchall())
     for sf in checked.files.values():
         if sf.staged is None:
             continue
@@ -85,14 +89,14 @@ def treat_record_problems(con: duckdb.DuckDBPyConnection, checked: CheckedDrop,
         team = "s.team_id" if "team_id" in columns else "null"
         worker = "s.worker_id" if "worker_id" in columns else "null"
         pii = ", ".join(lit(c.name) for c in sf.table.columns if c.pii) or "null"
-        listed += con.execute(
+        con.execute(
             f"""insert into meta.record_problems
                 select ?::date, ?, {lit(name)}, s.la_code, s._record_key, {record_id},
                        s._row_hash, {lit(sf.relative)}, f.rid + {sf.row_offset},
                        f.col, f.rule, f.value, {team}, {worker},
                        coalesce(f.col in ({pii}), false)
                 from _flags f join {sf.staged} s on s.rowid = f.rid
-                where f.tbl = {lit(name)}""", [extract_date, load_id]).fetchone()[0]
+                where f.tbl = {lit(name)}""", [extract_date, load_id])
         for (column,) in con.execute(
                 "select distinct col from _flags where tbl = ? and col is not null",
                 [name]).fetchall():
@@ -102,7 +106,7 @@ def treat_record_problems(con: duckdb.DuckDBPyConnection, checked: CheckedDrop,
         con.execute(f"""delete from {sf.staged} where rowid in (
                             select rid from _flags where tbl = ? and rule = 'duplicate-row')""",
                     [name])
-    return listed
+    return by_rule
 
 
 def load_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
@@ -124,11 +128,11 @@ def load_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
 
     assert checked is not None
     load_id = uuid.uuid4().hex[:12]
-    result = LoadResult(drops_loaded=[extract_date], record_problems=len(problems))
+    result = LoadResult(drops_loaded=[extract_date])
     result.seconds["check"] = time.monotonic() - started
     con.execute("begin transaction")
     try:
-        treat_record_problems(con, checked, extract_date, load_id)
+        result.record_problems = treat_record_problems(con, checked, extract_date, load_id)
         for sf in checked.files.values():
             changes = merge_table(con, sf, extract_date, load_id)
             con.execute(
