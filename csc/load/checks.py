@@ -558,6 +558,14 @@ def check_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
         if sf.staged is not None and sf.rows:
             drop.problems += check_values(con, sf, extract_date)
             drop.problems += check_keys(con, sf)
+    expected = {drop_dir / t.relative_path for t in contract.tables.values()}
+    for path in sorted(drop_dir.rglob("*.csv")) if drop_dir.is_dir() else []:
+        if path not in expected:
+            drop.problems.append(Problem(
+                f"{extract_date}/{path.relative_to(drop_dir).as_posix()}", "unexpected-file",
+                detail=("not a file of the extract contract (docs/extract-contract.md): a "
+                        "new table needs a new contract version; a misnamed file, its "
+                        "contract name")))
     drop.problems += check_parents(con, drop)
     for sf in drop.files.values():
         if sf.staged is not None and sf.rows:

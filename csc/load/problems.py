@@ -20,6 +20,7 @@ RULES_FILE = Path(__file__).resolve().parent.parent / "load_rules.yml"
 # rule code -> what the rule says. One place for the wording of every check.
 RULES: dict[str, str] = {
     "missing-file": "missing file",
+    "unexpected-file": "file not in the extract contract",
     "empty-file": "empty file (0 bytes): not even a header row",
     "byte-order-mark": "byte-order mark at the start of the file",
     "not-utf8": "not UTF-8",
