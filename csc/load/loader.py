@@ -89,6 +89,16 @@ def treat_record_problems(con: duckdb.DuckDBPyConnection, checked: CheckedDrop,
         team = "s.team_id" if "team_id" in columns else "null"
         worker = "s.worker_id" if "worker_id" in columns else "null"
         pii = ", ".join(lit(c.name) for c in sf.table.columns if c.pii) or "null"
+        # The version's hash says what was delivered AND what was treated, so a problem
+        # that goes away without the record's own values changing (its missing parent
+        # arrives) is a change too: the next drop restores the value.
+        con.execute(
+            f"""update {sf.staged} as s
+                set _row_hash = md5(s._row_hash || '|treated:' || t.tag)
+                from (select rid, string_agg(coalesce(col, '') || ':' || rule, ','
+                                             order by col, rule) as tag
+                      from _flags where tbl = ? group by rid) as t
+                where s.rowid = t.rid""", [name])
         con.execute(
             f"""insert into meta.record_problems
                 select ?::date, ?, {lit(name)}, s.la_code, s._record_key, {record_id},

@@ -245,3 +245,21 @@ def test_a_problem_still_there_is_listed_again_with_no_new_version(tmp_path: Pat
     with duckdb.connect(str(work), read_only=True) as con:
         assert con.execute("select count(*) from raw.contacts where contact_id = 'C3'"
                            ).fetchone()[0] == 1
+
+
+def test_a_reference_whose_parent_arrives_later_gets_its_value_back(tmp_path: Path) -> None:
+    """The contact itself does not change; its worker reaches the next drop. The version's
+    hash covers the treatment, so the contact's worker_id comes back then."""
+    landing, work = _fresh(tmp_path)
+    tables = _many_contacts(30)
+    tables["contacts"][0]["worker_id"] = "W2"
+    write_drop(landing, BAD_DATE, tables)
+    assert load_new_drops(landing, work).record_problems == {"missing-parent": 1}
+    tables["workers"].append(dict(tables["workers"][0], worker_id="W2"))
+    write_drop(landing, "2014-01-14", tables)
+    assert load_new_drops(landing, work).record_problems == {}
+    with duckdb.connect(str(work), read_only=True) as con:
+        assert con.execute(
+            """select cast(_valid_from as varchar), worker_id from raw.contacts
+               where contact_id = 'C1' order by _valid_from""").fetchall() == [
+            ("2013-07-14", "W1"), (BAD_DATE, None), ("2014-01-14", "W2")]
