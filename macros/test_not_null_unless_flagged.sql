@@ -16,14 +16,16 @@
     'fct_cafs': ('caf_assessments', 'caf_id'),
     'dim_workers': ('workers', 'worker_id'),
 } -%}
-{%- set source_column = {'child_key': 'person_id', 'team_key': 'team_id'}.get(column_name, column_name) -%}
+{%- set derived_from = {'child_key': 'person_id', 'team_key': 'team_id'} -%}
+{%- set source_column = derived_from.get(column_name, column_name) -%}
 {%- set source = sources.get(model.identifier) -%}
+{%- set issues = ref('data_quality_issues') -%}
 select checked.*
 from {{ model }} as checked
 where checked.{{ column_name }} is null
 {%- if source %}
     and not exists (
-        select 1 from {{ ref('data_quality_issues') }} as issues
+        select 1 from {{ issues }} as issues
         where issues.status = 'open'
             and issues.la_code = checked.la_code
             and issues.source_table = '{{ source[0] }}'

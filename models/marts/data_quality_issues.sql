@@ -19,12 +19,13 @@ numbered as (
         problems.*,
         extracts.extract_number,
         extracts.extract_number - row_number() over (
-            partition by problems.la_code, problems.source_table, problems.record_key,
+            partition by
+                problems.la_code, problems.source_table, problems.record_key,
                 problems.column_name, problems.rule
             order by problems.extract_date
         ) as run_id
     from problems
-    inner join extracts on problems.extract_date = extracts.extract_date
+    inner join extracts on extracts.extract_date = problems.extract_date
 ),
 
 runs as (
@@ -51,46 +52,60 @@ latest as (
         runs.last_seen_number
     from numbered
     inner join runs
-        on numbered.la_code = runs.la_code
-        and numbered.source_table = runs.source_table
-        and numbered.record_key = runs.record_key
-        and coalesce(numbered.column_name, '') = runs.column_key
-        and numbered.rule = runs.rule
-        and numbered.run_id = runs.run_id
-        and numbered.extract_date = runs.last_seen_extract
+        on runs.la_code = numbered.la_code
+        and runs.source_table = numbered.source_table
+        and runs.record_key = numbered.record_key
+        and runs.column_key = coalesce(numbered.column_name, '')
+        and runs.rule = numbered.rule
+        and runs.run_id = numbered.run_id
+        and runs.last_seen_extract = numbered.extract_date
 ),
 
 workers as (
     select * from {{ ref('dim_workers') }}
+),
+
+teams as (
+    select * from {{ ref('dim_teams') }}
+),
+
+responsible as (
+    select
+        latest.*,
+        coalesce(latest.team_id, workers.team_id) as responsible_team_id
+    from latest
+    left join workers
+        on
+        workers.la_code = latest.la_code
+        and workers.worker_id = latest.worker_id
 )
 
 select
-    latest.la_code,
-    latest.source_table,
-    latest.record_id,
-    latest.column_name,
-    latest.rule,
+    responsible.la_code,
+    responsible.source_table,
+    responsible.record_id,
+    responsible.column_name,
+    responsible.rule,
     case
-        when latest.value is null then null
-        when latest.personal then 'withheld (personal data)'
-        else latest.value
+        when responsible.value is null then null
+        when responsible.personal then 'withheld (personal data)'
+        else responsible.value
     end as value,
-    latest.first_seen_extract,
-    latest.last_seen_extract,
+    responsible.first_seen_extract,
+    responsible.last_seen_extract,
     case when next_extract.extract_date is null then 'open' else 'fixed' end as status,
     next_extract.extract_date as fixed_on_extract,
-    {{ la_scoped_key('latest.la_code', 'coalesce(latest.team_id, workers.team_id)') }} as team_key,
-    coalesce(latest.team_id, workers.team_id) as team_id,
+    {{ la_scoped_key('responsible.la_code', 'responsible.responsible_team_id') }} as team_key,
+    responsible.responsible_team_id as team_id,
     teams.team_name,
-    {{ la_scoped_key('latest.la_code', 'latest.worker_id') }} as worker_key,
-    latest.worker_id,
-    latest.source_file,
-    latest.row_number
-from latest
+    {{ la_scoped_key('responsible.la_code', 'responsible.worker_id') }} as worker_key,
+    responsible.worker_id,
+    responsible.source_file,
+    responsible.row_number
+from responsible
 left join extracts as next_extract
-    on latest.last_seen_number + 1 = next_extract.extract_number
-left join workers
-    on latest.la_code = workers.la_code
-    and latest.worker_id = workers.worker_id
-left join {{ ref('dim_teams') }} as teams
-    on teams.team_key = {{ la_scoped_key('latest.la_code', 'coalesce(latest.team_id, workers.team_id)') }}
+    on next_extract.extract_number = responsible.last_seen_number + 1
+left join teams
+    on
+    teams.la_code = responsible.la_code
+    and teams.team_id = responsible.responsible_team_id

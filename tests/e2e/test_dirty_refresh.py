@@ -15,15 +15,18 @@ Two full builds of the demo: minutes.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from csc.cli import main as csc_main
 from csc.contract import load_contract
-from csc.generate import generate_demo
+from csc.generate import DEMO_PERIODS, generate_demo
 
 DIRT = 0.005
 RULE_OF_FAULT = {
@@ -140,3 +143,32 @@ def test_the_measures_are_the_clean_data_with_the_documented_treatment(dirty_and
     for table in tables:
         assert figures["dirty"][table], table
         assert figures["dirty"][table] == figures["treated"][table], table
+
+
+def test_a_drop_past_the_problem_share_is_refused_and_nothing_is_published(
+        prefect_harness, first_drop_published, demo_landing, tmp_path, capsys) -> None:
+    """One contact in ten with an unknown code: 10% of the file, past the default 5%. The
+    drop is refused whole, as a structural problem is, and the published file is
+    byte-for-byte what it was."""
+    copy = first_drop_published.copy_to(tmp_path / "night")
+    landing, warehouse = copy.root / "landing", copy.published
+    before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    second = DEMO_PERIODS[1].extract_date.isoformat()
+    shutil.copytree(demo_landing / second, landing / second)
+    contacts = landing / second / "raise" / "contacts.csv"
+    header, rows = _read(contacts)
+    source = header.index("contact_source")
+    for values in rows[::10]:
+        values[source] = "Not known"
+    with contacts.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([header, *rows])
+    assert csc_main(["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]) == 1
+    err = capsys.readouterr().err
+    assert "raise/contacts.csv: too many records with record-level problems" in err
+    assert "[too-many-problems]" in err and "was not changed" in err
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
+    with duckdb.connect(str(copy.work), read_only=True) as con:
+        assert con.execute("select count(*) from meta.loaded_drops where extract_date = ?",
+                           [second]).fetchone()[0] == 0
+        assert con.execute("select count(*) from meta.record_problems where extract_date = ?",
+                           [second]).fetchone()[0] == 0

@@ -233,7 +233,7 @@ def test_handoff_writes_every_raw_table_and_the_manifest_to_parquet_with_its_typ
         raw = {f"raw.{n}" for (n,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'raw'"
         ).fetchall()}
-        assert raw and raw | {"meta.loaded_drops"} == names
+        assert raw and raw | {"meta.loaded_drops", "meta.record_problems"} == names
         for table in tables:
             files = list(table.folder.glob("*.parquet"))
             assert len(files) == 1, table
