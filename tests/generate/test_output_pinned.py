@@ -15,8 +15,8 @@ from pathlib import Path
 
 from csc.generate import generate
 
-SCALE_SHA256 = "f68e71e61974b9da93a6c2d52e53876e5e6a937047060c90ba3d75575b440b16"
-DEMO_SHA256 = "02f9a762d78ad406c8994ffaf88f8476d9440ea77af8271541bcaf6625d8eb4d"
+SCALE_SHA256 = "519aeaaea5b0202140441d4c9853d62412a154555eeb7d1a6fb7355a22be8e7f"
+DEMO_SHA256 = "f606efb5d7940f64f4d4a7038e3006d233b4bdb0ffe76bcfda5d8821aed13dc2"
 
 
 def tree_sha256(*folders: Path) -> str:
