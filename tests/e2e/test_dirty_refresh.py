@@ -45,13 +45,21 @@ def _read(path: Path) -> tuple[list[str], list[list[str]]]:
 
 def _treated_copy(clean: Path, out: Path, dirt: list[dict[str, str]]) -> None:
     """The clean drops with the documented treatment applied to the records dirt.csv lists:
-    the spoiled column emptied (a duplicated row needs nothing: one copy loads)."""
+    the spoiled column emptied; a record the warehouse leaves out (a required value or a
+    chain reference spoiled) gets a required value emptied instead, which the loader
+    leaves out the same way; a duplicated row needs nothing (one copy loads)."""
     contract = load_contract()
     empty: dict[tuple[str, str], set[tuple[str, str]]] = {}
     for row in dirt:
-        if row["fault"] != "duplicate-row":
-            empty.setdefault((row["extract_date"], row["table"]), set()).add(
-                (row["record_key"], row["column"]))
+        if row["fault"] == "duplicate-row":
+            continue
+        table = contract.tables[row["table"]]
+        column = table.column(row["column"])
+        chain = column.parent is not None and column.parent[0] != "workers"
+        if chain and not column.required:
+            column = next(c for c in table.columns if c.required and c.name not in table.key)
+        empty.setdefault((row["extract_date"], row["table"]), set()).add(
+            (row["record_key"], column.name))
     for drop in sorted(p for p in clean.iterdir() if p.is_dir()):
         for path in sorted(drop.rglob("*")):
             if not path.is_file():

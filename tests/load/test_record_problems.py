@@ -86,9 +86,12 @@ def test_a_record_level_problem_loads_the_drop_and_flags_the_record(
         # the treatment: the flagged value is stored empty in the version the drop added
         key = " || '|' || ".join(c for c in table.key if c != "la_code")
         stored = con.execute(
-            f"""select "{bad.column}" from raw.{table.name}
+            f"""select "{bad.column}", _left_out from raw.{table.name}
                 where {key} = ? and _valid_to is null""", [record_id]).fetchall()
-        assert stored == [(None,)]
+        column = table.column(bad.column)
+        left_out = column.required or (column.parent is not None
+                                       and column.parent[0] != "workers")
+        assert stored == [(None, left_out)]
         assert con.execute("select count(*) from meta.quarantined_drops").fetchone()[0] == 0
     assert not (landing / f"{BAD_DATE}.quarantine.txt").exists()
 
@@ -263,3 +266,33 @@ def test_a_reference_whose_parent_arrives_later_gets_its_value_back(tmp_path: Pa
             """select cast(_valid_from as varchar), worker_id from raw.contacts
                where contact_id = 'C1' order by _valid_from""").fetchall() == [
             ("2013-07-14", "W1"), (BAD_DATE, None), ("2014-01-14", "W2")]
+
+
+def test_a_left_out_record_takes_its_chain_with_it(tmp_path: Path) -> None:
+    """A contact with no date is left out of the models, and so is its referral (Table 1
+    and the referral measures must agree); a worker with no team is left out and the
+    references to it become no link. Only the broken records are listed."""
+    landing, work = _fresh(tmp_path)
+    tables = _many_contacts(30)
+    tables["contacts"][0]["contact_date"] = ""  # C1, the contact of referral R1
+    tables["workers"] = [dict(tables["workers"][0]),
+                         dict(tables["workers"][0], worker_id="W2", team_id="")]
+    tables["workers"] += [dict(tables["workers"][0], worker_id=f"W{i}") for i in range(3, 40)]
+    tables["contacts"][1]["worker_id"] = "W2"
+    tables["referrals"] = [referral(f"R{i}", f"C{i}", "007") for i in range(1, 31)]
+    write_drop(landing, BAD_DATE, tables)
+    assert load_new_drops(landing, work).record_problems == {"required": 2}
+    assert [p[1:3] + p[4:6] for p in _problems(work)] == [
+        ("contacts", "C1", "contact_date", "required"), ("workers", "W2", "team_id", "required")]
+    with duckdb.connect(str(work), read_only=True) as con:
+        left_out = con.execute(
+            """select 'contacts', contact_id from raw.contacts where _valid_to is null
+                                                                 and _left_out
+               union all select 'referrals', referral_id from raw.referrals
+               where _valid_to is null and _left_out
+               union all select 'workers', worker_id from raw.workers
+               where _valid_to is null and _left_out order by all""").fetchall()
+        assert left_out == [("contacts", "C1"), ("referrals", "R1"), ("workers", "W2")]
+        assert con.execute(
+            """select worker_id, _left_out from raw.contacts
+               where contact_id = 'C2' and _valid_to is null""").fetchall() == [(None, False)]
