@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--la-counts", type=int, nargs="+", default=[1, 3])
     ap.add_argument("--windows", nargs="+", default=list(WINDOWS), choices=list(WINDOWS))
     ap.add_argument("--cadences", nargs="+", default=CADENCES, choices=CADENCES)

@@ -7,7 +7,8 @@ Table 1 (docs/calibration.md lists the cells that cannot hold and why). `generat
 many LAs over any years with a chosen drop frequency, for scale tests. Each drop is a full
 snapshot as at its extract date (csc.generate.drops). docs/generator.md lists the modules:
 the LA's targets, the calendar, one module per domain of its history (csc.generate.history
-runs them in order), the contract's tables, people's names, reference tables and drops.
+runs them in order), the contract's tables, people's names, reference tables and drops, and
+on request records spoiled as real extracts are (csc.generate.dirt, `--dirt`).
 """
 
 from __future__ import annotations

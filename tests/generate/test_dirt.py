@@ -161,3 +161,16 @@ def test_dirt_changes_no_clean_draw(tmp_path):
         dirty = set((tmp_path / "0.05" / drop / file).read_text().splitlines())
         same = sum(line in dirty for line in clean)
         assert 0.85 * len(clean) < same < len(clean)
+
+
+def test_cli_dirt_writes_the_truth_and_refuses_a_share_out_of_range(tmp_path):
+    from csc.cli import main as csc_main
+
+    out, truth = tmp_path / "landing", tmp_path / "truth"
+    assert csc_main(["generate", "--out", str(out), "--las", "201", "--from", "2012-04-01",
+                     "--to", "2013-03-31", "--drops", "quarterly", "--workers", "1",
+                     "--dirt", "0.01", "--truth", str(truth)]) == 0
+    spoiled = _truth(tmp_path)
+    assert {t["extract_date"] for t in spoiled} == {p.name for p in out.iterdir()}
+    with pytest.raises(SystemExit, match="share"):
+        csc_main(["generate", "--out", str(out), "--dirt", "1.5"])
