@@ -3,7 +3,8 @@
 The constants below are sha256 digests of every file (relative path and contents) written
 by the generator, recorded with the code as it was before it was split into domain modules
 (csc/generate/model.py, December 2026); the scale run's was recorded again when scale runs
-stopped holding CAF children born after their CAF (docs/generator.md). Refactoring the
+stopped holding CAF children born after their CAF (docs/generator.md), and both when every
+drop folder got its SYNTHETIC marker file (digests without it: the earlier pins). Refactoring the
 generator must leave them as they are: the same random draws in the same order. Change a
 constant only in a commit that means to change the generator's output, and say why there.
 """
