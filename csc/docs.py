@@ -3,7 +3,9 @@
 - docs/measures.md: the table of measures (id, title as printed, unit, period kind, polarity,
   tolerance, definition) from the catalogue seed `seeds/process_model_measures.csv`;
 - docs/extract-contract.md: the files of each source system, their columns, types, keys and
-  code lists, from `csc/contract.yml`.
+  code lists, from `csc/contract.yml`;
+- docs/loading.md: the loader's rules, their kind (structural or record-level) and what the
+  warehouse does with a record breaking a record-level rule, from `csc/load_rules.yml`.
 
 Each page is written by hand except between its two marker comments, where this module
 writes. `python -m csc.docs` (`make docs`) renders them; tests/test_docs.py fails when a
@@ -23,6 +25,7 @@ from csc.contract import Contract, Table, load_contract
 MEASURES_SEED = PROJECT_DIR / "seeds" / "process_model_measures.csv"
 MEASURES_DOC = PROJECT_DIR / "docs" / "measures.md"
 CONTRACT_DOC = PROJECT_DIR / "docs" / "extract-contract.md"
+LOADING_DOC = PROJECT_DIR / "docs" / "loading.md"
 
 END_MARKER = "<!-- END generated -->"
 SECTIONS = {"inputs": "Inputs", "processes": "Processes", "outputs": "Outputs",
@@ -129,6 +132,26 @@ def render_contract(contract: Contract) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_load_rules(book: dict | None = None) -> str:
+    """The table of the loader's rules: kind and treatment (csc/load_rules.yml)."""
+    from csc.load.problems import RULES, rule_book
+
+    book = book or rule_book()
+    rows = []
+    for kind in ("structural", "record"):
+        for rule, spec in book["rules"].items():
+            if spec["kind"] == kind:
+                rows.append([f"`{rule}`", RULES[rule],
+                             "structural: the drop is refused" if kind == "structural"
+                             else "record-level", spec.get("treatment", "")])
+    lines = [f"Default share of a file's rows with record-level problems before the drop is "
+             f"refused (`too-many-problems`): {book['max_problem_share']:.0%} "
+             "(`CSC_MAX_PROBLEM_SHARE` overrides it, e.g. `0.02`).", ""]
+    lines += _table(["rule", "what it says", "kind", "what the warehouse does with the record"],
+                    rows)
+    return "\n".join(lines) + "\n"
+
+
 def replace_generated(page: str, source: str, generated: str) -> str:
     """`page` with the text between its markers for `source` replaced by `generated`."""
     begin = begin_marker(source)
@@ -150,6 +173,8 @@ def doc_files(contract: Contract | None = None,
                                         render_measures(catalogue)),
         CONTRACT_DOC: replace_generated(CONTRACT_DOC.read_text(encoding="utf-8"),
                                         "csc/contract.yml", render_contract(contract)),
+        LOADING_DOC: replace_generated(LOADING_DOC.read_text(encoding="utf-8"),
+                                       "csc/load_rules.yml", render_load_rules()),
     }
 
 

@@ -35,9 +35,9 @@ log = logging.getLogger(__name__)
 # paths stay in the work database (a loader message can quote a delivered value).
 PUBLISHED_COLUMNS = (
     "run_id", "started_at", "finished_at", "status", "failed_step", "drops_loaded",
-    "rows_loaded", "versions_added", "versions_closed", "dbt_nodes", "validation_result",
-    "measures_published", "measure_rows", "published_rows", "step_seconds", "step_rows",
-    "step_attempts",
+    "rows_loaded", "versions_added", "versions_closed", "record_problems", "dbt_nodes",
+    "validation_result", "measures_published", "measure_rows", "published_rows",
+    "step_seconds", "step_rows", "step_attempts",
 )
 
 

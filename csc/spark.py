@@ -42,7 +42,8 @@ if TYPE_CHECKING:  # pyspark is an optional dependency
 
 # Which tables of the work database Spark gets: everything the dbt sources read.
 HANDOFF_SCHEMAS = ("raw",)
-HANDOFF_TABLES = (("meta", "loaded_drops"), ("linkage", "caf_person_link_versions"))
+HANDOFF_TABLES = (("meta", "loaded_drops"), ("meta", "record_problems"),
+                  ("linkage", "caf_person_link_versions"))
 
 # The environment variable the `spark` dbt output reads its folder from (profiles.yml).
 SPARK_DIR_ENV = "CSC_SPARK_DIR"

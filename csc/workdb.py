@@ -12,6 +12,7 @@ idempotent: a work file already up to date is left as it is.
     meta.record_deletions        load: one row per record that disappeared from a drop
     meta.quarantined_drops       load: one row per refused attempt to load a drop, its report
     meta.quarantine_problems     load: every problem found in a refused attempt
+    meta.record_problems         load: record-level problems of loaded drops (flagged, treated)
     linkage.caf_person_links     linkage: the links in force (read by dbt through versions)
     linkage.caf_person_link_versions  linkage: the links with valid_from / valid_to
     linkage.clerical_review      linkage: borderline pairs for a human to confirm
@@ -61,6 +62,13 @@ def _load_statements(contract: Contract) -> list[str]:
             attempt_id varchar, extract_date varchar, source_file varchar, row_number bigint,
             column_name varchar, value varchar, rule varchar, message varchar,
             rows_affected bigint)""",
+        # Record-level problems of loaded drops, one row per drop x record x column x rule
+        # (every drop lists what it holds: a problem still there is still open).
+        """create table if not exists meta.record_problems (
+            extract_date date, load_id varchar, table_name varchar, la_code varchar,
+            record_key varchar, record_id varchar, row_hash varchar, source_file varchar,
+            row_number bigint, column_name varchar, rule varchar, value varchar,
+            team_id varchar, worker_id varchar, personal boolean)""",
     ]
     for table in contract.tables.values():
         cols = ", ".join(f'"{c}" varchar' for c in table.column_names)
@@ -68,6 +76,9 @@ def _load_statements(contract: Contract) -> list[str]:
             f"""create table if not exists raw.{table.name} ({cols},
                 _record_key varchar, _row_hash varchar, _valid_from date, _valid_to date,
                 _load_id varchar, _source_file varchar, _row_number bigint)""")
+        # set when the loader leaves the version out of the models (docs/loading.md)
+        statements.append(
+            f"alter table raw.{table.name} add column if not exists _left_out boolean")
     return statements
 
 
@@ -133,6 +144,7 @@ REFRESH_RUNS_COLUMNS: dict[str, str] = {
     "rows_loaded": "bigint",          # rows read from the new drops
     "versions_added": "bigint",       # raw history: record versions added
     "versions_closed": "bigint",      # raw history: record versions closed
+    "record_problems": "varchar",     # JSON: rule -> records flagged in the drops loaded
     "dbt_nodes": "integer",           # models, seeds and tests dbt built
     "validation_result": "varchar",   # summary line of the GX checkpoint
     "validation_failures": "varchar",

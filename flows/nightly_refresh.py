@@ -46,6 +46,7 @@ from csc.linkage import (
     linkage_needed,
 )
 from csc.load import DropRejected, LoadResult, load_new_drops
+from csc.pseudonym import DemoKeyRefused, require_real_key
 from csc.publish import PublishRefused, PublishResult, publish_warehouse
 from csc.report import ReportFiles, render_report, report_la_codes
 from csc.validate import ValidationResult, validate_build
@@ -89,7 +90,7 @@ def retry_on(*transient: type[BaseException], never: tuple[type[BaseException], 
     return should_retry
 
 
-LOAD_RETRY = retry_on(duckdb.IOException, never=(DropRejected,))
+LOAD_RETRY = retry_on(duckdb.IOException, never=(DropRejected, DemoKeyRefused))
 PUBLISH_RETRY = retry_on(OSError, duckdb.IOException, never=(PublishRefused,))
 
 
@@ -115,6 +116,7 @@ def step_task(step: str, name: str, **options):
 @step_task("load", "load new drops", retries=2, retry_delay_seconds=5,
            retry_condition_fn=LOAD_RETRY)
 def load_drops(landing: str, work_db: str) -> LoadResult:
+    require_real_key(Path(landing))  # real drops need a real pseudonym key
     return load_new_drops(Path(landing), Path(work_db))
 
 

@@ -109,9 +109,13 @@ def _load(r: LoadResult, paths: WarehousePaths) -> Described:
     drops = r.drops_loaded
     return Described(
         f"{_plural(len(drops), 'new drop')} ({', '.join(drops) or 'nothing new'}), "
-        f"{_plural(r.rows_read, 'row')} read, {r.versions_added:,} record versions added",
+        f"{_plural(r.rows_read, 'row')} read, {r.versions_added:,} record versions added"
+        + (f"; {_plural(sum(r.record_problems.values()), 'record')} flagged ("
+           + ", ".join(f"{rule} {n:,}" for rule, n in sorted(r.record_problems.items()))
+           + "): see marts.data_quality_issues" if r.record_problems else ""),
         columns={"drops_loaded": drops, "rows_loaded": r.rows_read,
-                 "versions_added": r.versions_added, "versions_closed": r.versions_closed},
+                 "versions_added": r.versions_added, "versions_closed": r.versions_closed,
+                 "record_problems": dict(sorted(r.record_problems.items()))},
         rows=r.rows_read)
 
 

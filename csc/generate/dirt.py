@@ -8,13 +8,13 @@ contract's rules can see (docs/extract-contract.md):
 | `future-date` | a year typed wrong: 2013-05-04 as 2103-05-04 (year + 90) | implausible-date |
 | `ancient-date` | the 1900-01-01 "unknown" placeholder | implausible-date |
 | `day-month-swapped` | 2013-05-24 as 2013-24-05 (a day after the 12th only) | impossible-date |
-| `end-before-start` | an end (contract `date_order`) 1-60 days before its start | date order |
+| `end-before-start` | an end (`date_order`) 1-60 days before its start | end-before-start |
 | `unknown-code` | a code not in its list (`RC29`; a label: `Not known`) | not-in-code-list |
 | `code-wrong-case` | `rc2`, `Police` as `POLICE` | not-in-code-list |
 | `code-with-spaces` | ` RC2` or `RC2 ` | not-in-code-list |
 | `orphan-reference` | a reference to no record of the drop (`P9000042`) | missing-parent |
 | `blank-required` | a required column left empty | required |
-| `duplicate-row` | the whole row written twice | duplicate-key |
+| `duplicate-row` | the whole row written twice | duplicate-row |
 
 Primary-key columns are never spoiled (a duplicated row is the same row twice, never two
 rows sharing a key). A record is spoiled once in the run, for 30 to 365 days (entered

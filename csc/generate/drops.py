@@ -99,6 +99,12 @@ def _header(table: Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+# Written into every drop folder the generator makes: a refresh of drops without it is a
+# refresh of real data, which must not use the public demo pseudonym key (csc.commands.refresh).
+SYNTHETIC_MARKER = "SYNTHETIC"
+MARKER_TEXT = (b"Synthetic data written by `csc generate`: no real person is in this drop.\n")
+
+
 class DropWriter:
     """Appends each LA's snapshot to the drop's files; writes headers once."""
 
@@ -121,6 +127,7 @@ class DropWriter:
             if first:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.started.add(path)
+                (self.out / drop_name / SYNTHETIC_MARKER).write_bytes(MARKER_TEXT)
             with path.open("wb" if first else "ab") as fh:
                 if first:
                     fh.write(_header(table))

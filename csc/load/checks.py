@@ -27,7 +27,7 @@ import duckdb
 
 from csc.contract import Column, Contract, Table
 from csc.load.files import FileFacts, sniff_file
-from csc.load.problems import Problem
+from csc.load.problems import Problem, max_problem_share
 
 # Plausible dates: nothing in children's social care records predates 1910 (1900-01-01 and
 # 1899-12-30 are the classic "unknown" placeholders of spreadsheets and SQL Server), and
@@ -318,13 +318,22 @@ def check_values(con: duckdb.DuckDBPyConnection, sf: StagedFile, extract_date: s
                    {ident(c.name)} as value
             from {staged} where not ({_clean(c)})"""
         for c, rules in per_row]
+    if not branches:
+        return []
+    con.execute(
+        f"""create or replace temp table _broken as
+            select * from ({" union all ".join(branches)}) where rule is not null""")
+    con.execute("drop table if exists _broken_values")
+    key = ", ".join(lit(c) for c in sf.table.key)
+    # Record-level problems (not in a key column) are flagged row by row for the load.
+    con.execute(f"""insert into _flags select {lit(sf.table.name)}, rowid, col, rule, value
+                    from _broken where col not in ({key})""")
     rows = con.execute(
         f"""select col, rule, count(*) as n,
                    list(rowid + {sf.row_offset} order by rowid)[1:{EXAMPLE_ROWS}],
                    arg_min(value, rowid)
-            from ({" union all ".join(branches)}) where rule is not null
-            group by all order by min(rowid), col""").fetchall() if branches else []
-    con.execute("drop table if exists _broken_values")
+            from _broken group by all order by min(rowid), col""").fetchall()
+    con.execute("drop table _broken")
     problems = []
     for column_name, rule, n, examples, value in rows:
         detail = details[(column_name, rule)]
@@ -333,7 +342,8 @@ def check_values(con: duckdb.DuckDBPyConnection, sf: StagedFile, extract_date: s
         problems.append(Problem(sf.relative, rule, row=examples[0], column=column_name,
                                 value=value, detail=detail, rows_affected=n,
                                 example_rows=tuple(examples),
-                                sensitive=_sensitive(sf.table, column_name)))
+                                sensitive=_sensitive(sf.table, column_name),
+                                kind="structural" if column_name in sf.table.key else None))
     return problems
 
 
@@ -352,22 +362,50 @@ def _code_hint(column: Column, value: str | None) -> str:
 
 
 def check_keys(con: duckdb.DuckDBPyConnection, sf: StagedFile) -> list[Problem]:
-    """Primary-key duplicates within the file (one aggregate)."""
+    """Primary-key duplicates within the file (one aggregate). Rows repeated whole (every
+    value identical) are a record-level `duplicate-row`: the copies after the first are
+    flagged (the load keeps one). Rows sharing a key with different values are a
+    structural `duplicate-key`: which one is the record cannot be known."""
     key = ", ".join(ident(c) for c in sf.table.key)
     if not con.execute(f"select count(_record_key) - count(distinct _record_key) "
                        f"from {sf.staged}").fetchone()[0]:
         return []
+    not_null = " and ".join(f"{ident(c)} is not null" for c in sf.table.key)
+    problems = []
+    copies = con.execute(
+        f"""select count(*), min(rowid + {sf.row_offset}),
+                   list(rowid + {sf.row_offset} order by rowid)[1:{EXAMPLE_ROWS}],
+                   arg_min(_record_key, rowid)
+            from (select rowid, _record_key,
+                         row_number() over (partition by _record_key order by rowid) as copy,
+                         count(distinct _row_hash) over (partition by _record_key) as versions
+                  from {sf.staged} where {not_null})
+            where copy > 1 and versions = 1""").fetchone()
+    if copies[0]:
+        con.execute(
+            f"""insert into _flags
+                select {lit(sf.table.name)}, rowid, null, 'duplicate-row', null
+                from (select rowid,
+                             row_number() over (partition by _record_key, _row_hash
+                                                order by rowid) as copy,
+                             count(distinct _row_hash) over (partition by _record_key) as v
+                      from {sf.staged} where {not_null})
+                where copy > 1 and v = 1""")
+        problems.append(Problem(
+            sf.relative, "duplicate-row", row=copies[1], column=None, value=copies[3],
+            detail="every value repeats an earlier row; one copy is loaded",
+            rows_affected=copies[0], example_rows=tuple(copies[2])))
     rows = con.execute(
         f"""select _record_key, count(*) as n,
                    list(rowid + {sf.row_offset} order by rowid)[1:{EXAMPLE_ROWS}]
             from {sf.staged}
-            where {" and ".join(f"{ident(c)} is not null" for c in sf.table.key)}
-            group by _record_key having count(*) > 1
+            where {not_null}
+            group by _record_key having count(*) > 1 and count(distinct _row_hash) > 1
             order by min(rowid) limit 20""").fetchall()
     total = con.execute(
         f"""select count(*) from (select 1 from {sf.staged} group by {key}
-            having count(*) > 1)""").fetchone()[0] if rows else 0
-    problems = []
+            having count(*) > 1 and count(distinct _row_hash) > 1)""").fetchone()[0] \
+        if rows else 0
     for record_key, n, examples in rows:
         problems.append(Problem(
             sf.relative, "duplicate-key", row=examples[1], column=", ".join(sf.table.key),
@@ -398,13 +436,22 @@ def check_parents(con: duckdb.DuckDBPyConnection, drop: CheckedDrop) -> list[Pro
                 parent_rows = f"(select null::varchar as la_code, null::varchar as {pv} limit 0)"
             else:
                 continue  # the parent file could not be read: its own problems say why
-            rows = con.execute(
-                f"""select count(*) over () as n, c.rowid + {sf.row_offset} as row_number,
-                           c.la_code, c.{v} as value
+            con.execute(
+                f"""create or replace temp table _orphans as
+                    select c.rowid, c.la_code, c.{v} as value
                     from {sf.staged} c anti join {parent_rows} p
                       on p.la_code = c.la_code and p.{pv} = c.{v}
-                    where c.{v} is not null
-                    order by row_number limit {EXAMPLE_ROWS}""").fetchall()
+                    where c.{v} is not null""")
+            rows = con.execute(
+                f"""select count(*) over () as n, rowid + {sf.row_offset} as row_number,
+                           la_code, value
+                    from _orphans order by row_number limit {EXAMPLE_ROWS}""").fetchall()
+            in_key = column.name in sf.table.key
+            if rows and not in_key:
+                con.execute(f"""insert into _flags select {lit(sf.table.name)}, rowid,
+                                       {lit(column.name)}, 'missing-parent', value
+                                from _orphans""")
+            con.execute("drop table _orphans")
             if not rows:
                 continue
             n, first_row, la_code, value = rows[0]
@@ -421,7 +468,56 @@ def check_parents(con: duckdb.DuckDBPyConnection, drop: CheckedDrop) -> list[Pro
             problems.append(Problem(sf.relative, "missing-parent", row=first_row,
                                     column=column.name, value=value, detail=detail,
                                     rows_affected=n,
-                                    example_rows=tuple(r[1] for r in rows)))
+                                    example_rows=tuple(r[1] for r in rows),
+                                    kind="structural" if in_key else None))
+    return problems
+
+
+def check_date_order(con: duckdb.DuckDBPyConnection, sf: StagedFile) -> list[Problem]:
+    """An end date (contract `date_order`) before its start, where both are real dates not
+    already flagged by another rule."""
+    problems = []
+    for start, end in sf.table.date_order:
+        header = sf.facts.header or []
+        if start not in header or end not in header:
+            continue
+        s, e = ident(start), ident(end)
+        con.execute(
+            f"""create or replace temp table _disorder as
+                select rowid, {e} as value, {s} as start_value from {sf.staged} t
+                where try_strptime({e}, '%Y-%m-%d') < try_strptime({s}, '%Y-%m-%d')
+                  and not exists (select 1 from _flags f
+                                  where f.tbl = {lit(sf.table.name)} and f.rid = t.rowid
+                                    and f.col in ({lit(start)}, {lit(end)}))""")
+        n, examples, value, start_value = con.execute(
+            f"""select count(*), list(rowid + {sf.row_offset} order by rowid)[1:{EXAMPLE_ROWS}],
+                       arg_min(value, rowid), arg_min(start_value, rowid)
+                from _disorder""").fetchone()
+        if n:
+            con.execute(f"""insert into _flags select {lit(sf.table.name)}, rowid,
+                                   {lit(end)}, 'end-before-start', value from _disorder""")
+            problems.append(Problem(sf.relative, "end-before-start", row=examples[0],
+                                    column=end, value=value, rows_affected=n,
+                                    example_rows=tuple(examples),
+                                    detail=f"{start} is {start_value!r}"))
+        con.execute("drop table _disorder")
+    return problems
+
+
+def check_share(con: duckdb.DuckDBPyConnection, drop: CheckedDrop,
+                share: float) -> list[Problem]:
+    """More than `share` of one file's rows with record-level problems: the file (so the
+    drop) cannot be trusted."""
+    problems = []
+    counts = dict(con.execute("select tbl, count(distinct rid) from _flags group by tbl")
+                  .fetchall())
+    for sf in drop.files.values():
+        n = counts.get(sf.table.name, 0)
+        if sf.rows and n / sf.rows > share:
+            problems.append(Problem(sf.relative, "too-many-problems", value=None, detail=(
+                f"{n:,} of {sf.rows:,} rows ({n / sf.rows:.1%}) have record-level problems, "
+                f"more than the {share:.1%} allowed (CSC_MAX_PROBLEM_SHARE): an export this "
+                "broken is refused whole")))
     return problems
 
 
@@ -432,6 +528,9 @@ def check_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
     database itself."""
     drop = CheckedDrop(extract_date)
     drop_dir = landing / extract_date
+    # Record-level problems, one row per (file, row, column, rule): what the load treats.
+    con.execute("""create or replace temp table _flags (
+                       tbl varchar, rid bigint, col varchar, rule varchar, value varchar)""")
     for table in contract.tables.values():
         path = drop_dir / table.relative_path
         relative = f"{extract_date}/{table.relative_path}"
@@ -459,7 +558,19 @@ def check_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
         if sf.staged is not None and sf.rows:
             drop.problems += check_values(con, sf, extract_date)
             drop.problems += check_keys(con, sf)
+    expected = {drop_dir / t.relative_path for t in contract.tables.values()}
+    for path in sorted(drop_dir.rglob("*.csv")) if drop_dir.is_dir() else []:
+        if path not in expected:
+            drop.problems.append(Problem(
+                f"{extract_date}/{path.relative_to(drop_dir).as_posix()}", "unexpected-file",
+                detail=("not a file of the extract contract (docs/extract-contract.md): a "
+                        "new table needs a new contract version; a misnamed file, its "
+                        "contract name")))
     drop.problems += check_parents(con, drop)
+    for sf in drop.files.values():
+        if sf.staged is not None and sf.rows:
+            drop.problems += check_date_order(con, sf)
+    drop.problems += check_share(con, drop, max_problem_share())
     return drop
 
 
@@ -468,3 +579,4 @@ def drop_staged(con: duckdb.DuckDBPyConnection, drop: CheckedDrop) -> None:
         if sf.staged:
             con.execute(f"drop table if exists {sf.staged}")
             sf.staged = None
+    con.execute("drop table if exists _flags")

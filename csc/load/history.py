@@ -68,9 +68,9 @@ def merge_table(con: duckdb.DuckDBPyConnection, sf: StagedFile, extract_date: st
             from _changes where new_hash is null""", [extract_date, load_id]).fetchone()[0]
     cols = ", ".join(ident(c) for c in sf.table.column_names)
     added = con.execute(
-        f"""insert into raw.{name} ({cols}, {", ".join(META_COLUMNS)})
+        f"""insert into raw.{name} ({cols}, {", ".join(META_COLUMNS)}, _left_out)
             select {cols}, s._record_key, s._row_hash, ?::date, null, ?, ?,
-                   s.rowid + {sf.row_offset}
+                   s.rowid + {sf.row_offset}, s._left_out
             from {sf.staged} s
             semi join _changes c on c.staged_rowid = s.rowid
             order by s.rowid""",

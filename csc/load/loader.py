@@ -13,7 +13,7 @@ import duckdb
 
 from csc.config import limit_memory
 from csc.contract import Contract, load_contract
-from csc.load.checks import check_drop, drop_staged
+from csc.load.checks import CheckedDrop, check_drop, drop_staged, ident, lit
 from csc.load.history import merge_table
 from csc.load.manifest import changed_loaded_files, loaded_drops
 from csc.load.problems import DropRejected, LoadedDropChanged, Problem
@@ -29,6 +29,9 @@ class LoadResult:
     versions_added: int = 0
     versions_closed: int = 0
     records_deleted: int = 0
+    # records flagged by a record-level rule in the drops loaded (rule -> rows), treated
+    # and listed in meta.record_problems
+    record_problems: dict[str, int] = field(default_factory=dict)
     # where the time went: reading + checking, merging (up to commit), closing the
     # database (DuckDB writes the new versions to the file at its checkpoint)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -39,6 +42,8 @@ class LoadResult:
         self.versions_added += other.versions_added
         self.versions_closed += other.versions_closed
         self.records_deleted += other.records_deleted
+        for rule, n in other.record_problems.items():
+            self.record_problems[rule] = self.record_problems.get(rule, 0) + n
         for step, seconds in other.seconds.items():
             self.seconds[step] = self.seconds.get(step, 0.0) + seconds
 
@@ -65,6 +70,116 @@ def _order_problems(extract_date: str, newest_loaded: str | None) -> list[Proble
     return []
 
 
+# References to these tables are links to a person responsible, not part of a record's
+# chain (contact -> referral -> assessment ...): a reference to a left-out worker is "no link".
+NO_LINK_PARENTS = {"workers"}
+
+
+def _leave_out(con: duckdb.DuckDBPyConnection, checked: CheckedDrop) -> None:
+    """Temp tables `_left_out(tbl, rid)`: records the models leave out, and
+    `_unlinked(tbl, rid, col)`: clean references to a left-out record stored empty.
+
+    A record is left out when a required value is missing or unusable, or a reference in
+    its chain (any parent but a worker) is broken: without it the record cannot be placed
+    in time, given to a child or tied to the case it belongs to. Records whose chain
+    reference points at a left-out record are left out too (a referral of a left-out
+    contact), so the measures stay consistent with one another; a reference to a left-out
+    worker is no link."""
+    con.execute("create or replace temp table _left_out (tbl varchar, rid bigint)")
+    con.execute("create or replace temp table _unlinked (tbl varchar, rid bigint, col varchar)")
+    staged = {n: sf for n, sf in checked.files.items() if sf.staged is not None}
+    for name, sf in staged.items():
+        cols = [c.name for c in sf.table.columns if c.name not in sf.table.key and (
+            c.required or (c.parent is not None and c.parent[0] not in NO_LINK_PARENTS))]
+        if cols:
+            con.execute(f"""insert into _left_out select distinct tbl, rid from _flags
+                            where tbl = ? and col in ({", ".join(lit(c) for c in cols)})""",
+                        [name])
+    links = [(name, sf, c) for name, sf in staged.items() for c in sf.table.columns
+             if c.parent is not None and c.parent[0] in staged]
+    while True:
+        added = 0
+        for name, sf, column in links:
+            parent = staged[column.parent[0]]
+            target = "_unlinked" if column.parent[0] in NO_LINK_PARENTS else "_left_out"
+            extra = f", {lit(column.name)}" if target == "_unlinked" else ""
+            pv, cv = ident(column.parent[1]), ident(column.name)
+            added += con.execute(
+                f"""insert into {target}
+                    select distinct {lit(name)}, c.rowid{extra}
+                    from {sf.staged} c
+                    join {parent.staged} p
+                      on p.la_code = c.la_code and p.{pv} = c.{cv}
+                    join _left_out l on l.tbl = {lit(parent.table.name)} and l.rid = p.rowid
+                    where not exists (select 1 from _left_out x
+                                      where x.tbl = {lit(name)} and x.rid = c.rowid)
+                      and not exists (select 1 from {target} y
+                                      where y.tbl = {lit(name)} and y.rid = c.rowid)"""
+            ).fetchone()[0]
+        if not added:
+            break
+
+
+def treat_record_problems(con: duckdb.DuckDBPyConnection, checked: CheckedDrop,
+                          extract_date: str, load_id: str) -> dict[str, int]:
+    """List the drop's record-level problems (temp table _flags, from the checks) in
+    meta.record_problems, then apply their treatment (csc/load_rules.yml, docs/loading.md)
+    to the staged rows before the merge: a flagged value is stored empty, a repeated row is
+    loaded once, and records the models cannot use are marked `_left_out` (_leave_out).
+    The row hash is that of the delivered values and of the treatment, so a record fixed in
+    a later drop, or whose problem went away, is a change. Call inside the load's
+    transaction. Returns rows listed per rule."""
+    by_rule = dict(con.execute("select rule, count(*) from _flags group by rule order by rule")
+                   .fetchall())
+    _leave_out(con, checked)
+    for sf in checked.files.values():
+        if sf.staged is None:
+            continue
+        name = sf.table.name
+        columns = set(sf.facts.header or [])
+        record_id = " || '|' || ".join(f"coalesce(s.{ident(c)}, '')" for c in sf.table.key
+                                       if c != "la_code")
+        team = "s.team_id" if "team_id" in columns else "null"
+        worker = "s.worker_id" if "worker_id" in columns else "null"
+        pii = ", ".join(lit(c.name) for c in sf.table.columns if c.pii) or "null"
+        con.execute(f"alter table {sf.staged} add column _left_out boolean default false")
+        con.execute(
+            f"""update {sf.staged} as s
+                set _row_hash = md5(s._row_hash || '|treated:' || t.tag)
+                from (select rid, string_agg(tag, ',' order by tag) as tag from (
+                          select rid, coalesce(col, '') || ':' || rule as tag
+                          from _flags where tbl = $1
+                          union all select rid, 'left-out' from _left_out where tbl = $1
+                          union all select rid, col || ':unlinked' from _unlinked
+                          where tbl = $1) group by rid) as t
+                where s.rowid = t.rid""", [name])
+        con.execute(
+            f"""insert into meta.record_problems
+                select ?::date, ?, {lit(name)}, s.la_code, s._record_key, {record_id},
+                       s._row_hash, {lit(sf.relative)}, f.rid + {sf.row_offset},
+                       f.col, f.rule, f.value, {team}, {worker},
+                       coalesce(f.col in ({pii}), false)
+                from _flags f join {sf.staged} s on s.rowid = f.rid
+                where f.tbl = {lit(name)}""", [extract_date, load_id])
+        for (column,) in con.execute(
+                """select distinct col from _flags where tbl = $1 and col is not null
+                   union select distinct col from _unlinked where tbl = $1""",
+                [name]).fetchall():
+            con.execute(f"""update {sf.staged} set {ident(column)} = null
+                            where rowid in (select rid from _flags where tbl = $1 and col = $2
+                                            union all
+                                            select rid from _unlinked
+                                            where tbl = $1 and col = $2)""", [name, column])
+        con.execute(f"""update {sf.staged} set _left_out = true
+                        where rowid in (select rid from _left_out where tbl = ?)""", [name])
+        con.execute(f"""delete from {sf.staged} where rowid in (
+                            select rid from _flags where tbl = ? and rule = 'duplicate-row')""",
+                    [name])
+    con.execute("drop table if exists _left_out")
+    con.execute("drop table if exists _unlinked")
+    return by_rule
+
+
 def load_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
               contract: Contract, quarantine_dir: Path,
               newest_loaded: str | None = None) -> LoadResult:
@@ -76,7 +191,7 @@ def load_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
     if not problems:
         checked = check_drop(con, landing, extract_date, contract)
         problems = checked.problems
-    if problems:
+    if any(p.structural for p in problems):
         if checked is not None:
             drop_staged(con, checked)
         report = quarantine_drop(con, landing, quarantine_dir, extract_date, problems)
@@ -88,6 +203,7 @@ def load_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
     result.seconds["check"] = time.monotonic() - started
     con.execute("begin transaction")
     try:
+        result.record_problems = treat_record_problems(con, checked, extract_date, load_id)
         for sf in checked.files.values():
             changes = merge_table(con, sf, extract_date, load_id)
             con.execute(

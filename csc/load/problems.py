@@ -8,11 +8,19 @@ code (tests and the quarantine tables key on it) with a sentence saying what to 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+RULES_FILE = Path(__file__).resolve().parent.parent / "load_rules.yml"
 
 # rule code -> what the rule says. One place for the wording of every check.
 RULES: dict[str, str] = {
     "missing-file": "missing file",
+    "unexpected-file": "file not in the extract contract",
     "empty-file": "empty file (0 bytes): not even a header row",
     "byte-order-mark": "byte-order mark at the start of the file",
     "not-utf8": "not UTF-8",
@@ -36,11 +44,36 @@ RULES: dict[str, str] = {
     "spreadsheet-mangled-id": "id looks like a number reformatted by a spreadsheet",
     "duplicate-key": "duplicate primary key",
     "missing-parent": "reference to a record missing from this drop",
+    "end-before-start": "end date before its start date",
+    "duplicate-row": "the same row twice (every value identical)",
+    "too-many-problems": "too many records with record-level problems",
     "not-a-drop-date": "drop folder is not named by a real date",
     "older-than-loaded": "drop is older than the newest loaded drop",
     "changed-after-load": "file changed after its drop was loaded",
     "added-after-load": "file added after its drop was loaded",
 }
+
+
+@cache
+def rule_book() -> dict:
+    """csc/load_rules.yml: per rule its kind (structural or record) and, for record-level
+    rules, what the warehouse does with the record."""
+    book = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    unknown = set(book["rules"]) ^ set(RULES)
+    if unknown:
+        raise ValueError(f"{RULES_FILE.name} and RULES disagree on {sorted(unknown)}")
+    return book
+
+
+def rule_kind(rule: str) -> str:
+    return rule_book()["rules"][rule]["kind"]
+
+
+def max_problem_share() -> float:
+    """Share of one file's rows that may carry record-level problems before the drop is
+    refused whole: CSC_MAX_PROBLEM_SHARE, else load_rules.yml's max_problem_share."""
+    env = os.environ.get("CSC_MAX_PROBLEM_SHARE", "").strip()
+    return float(env) if env else float(rule_book()["max_problem_share"])
 
 
 @dataclass(frozen=True)
@@ -61,10 +94,17 @@ class Problem:
     # one): shown in the quarantine report, withheld from the error message, which travels
     # to logs and to the published run log.
     sensitive: bool = False
+    # A record-level rule broken in a primary-key column is structural: None means the
+    # rule's kind from load_rules.yml.
+    kind: str | None = None
 
     def __post_init__(self) -> None:
         if self.rule not in RULES:
             raise ValueError(f"unknown rule {self.rule!r}")
+
+    @property
+    def structural(self) -> bool:
+        return (self.kind or rule_kind(self.rule)) == "structural"
 
     @property
     def rule_text(self) -> str:

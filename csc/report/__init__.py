@@ -19,6 +19,7 @@ from csc.report.data import (
     connect_read_only,
     load_report_data,
 )
+from csc.report.fixlist import read_fix_list
 from csc.report.page import render_cabinet_html, render_clinic_html
 from csc.report.periods import BadPeriod
 from csc.report.tracker import read_tracker
@@ -59,6 +60,7 @@ def render_report(warehouse: Path, period: str | None, la_code: str, out_dir: Pa
     with connect_read_only(warehouse) as con:
         tracker = read_tracker(con, data.tables, la_code, data.period.label,
                                data.latest_extract)
+        fixes = read_fix_list(con, la_code)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{la_code}-{data.period.label.replace(' ', '-')}"
     suffix = "" if figures == "as_reported" else f"-{figures}"
@@ -67,7 +69,7 @@ def render_report(warehouse: Path, period: str | None, la_code: str, out_dir: Pa
     clinic = out_dir / f"performance-clinic-{stem}{suffix}.html"
     now = datetime.now()
     _write_text(html, render_cabinet_html(data, clinic.name, now))
-    _write_text(clinic, render_clinic_html(data, tracker, html.name, now))
+    _write_text(clinic, render_clinic_html(data, tracker, html.name, now, fixes))
     tmp = xlsx.with_name(f".{xlsx.name}.tmp.xlsx")
     write_workbook(data, tmp)
     os.replace(tmp, xlsx)

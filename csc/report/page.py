@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from csc.report.charts import POLARITY_WORDS, format_value, trend_charts
 from csc.report.data import Figure, ReportData
+from csc.report.fixlist import FixList
 from csc.report.layout import (
     DIRECTION_WORDS,
     build_clinic_tables,
@@ -125,7 +126,8 @@ def render_cabinet_html(data: ReportData, clinic_href: str,
 
 
 def render_clinic_html(data: ReportData, tracker: Tracker, cabinet_href: str,
-                       generated_at: datetime | None = None) -> str:
+                       generated_at: datetime | None = None,
+                       fixes: FixList | None = None) -> str:
     generated_at = generated_at or datetime.now()
     columns = report_columns(data.period)
     context = _common(data, generated_at) | {
@@ -134,5 +136,6 @@ def render_clinic_html(data: ReportData, tracker: Tracker, cabinet_href: str,
         "charts": trend_charts(data, ("beyond",)),
         "clinic_tables": build_clinic_tables(data, columns), "tracker": tracker,
         "threshold": THRESHOLD_WORKING_DAYS, "cabinet_href": cabinet_href,
+        "fixes": fixes,
     }
     return environment().get_template("clinic.html.j2").render(**context)

@@ -100,3 +100,22 @@
                  < extract(month from {{ from_date }}) * 100 + extract(day from {{ from_date }})
             then 1 else 0 end)
 {%- endmacro %}
+
+{#- SHA-256 of a text as 64 lowercase hex digits. dbt.hash is MD5, too weak for the
+    pseudonymous ids (macros/pseudonymise.sql). DuckDB has sha256(); Spark has sha2(x, 256);
+    both return lowercase hex of the UTF-8 bytes. -#}
+{% macro sha256_hex(text) -%}
+    {{ return(adapter.dispatch('sha256_hex', 'csc')(text)) }}
+{%- endmacro %}
+
+{% macro default__sha256_hex(text) -%}
+    sha256({{ text }})
+{%- endmacro %}
+
+{% macro duckdb__sha256_hex(text) -%}
+    sha256({{ text }})
+{%- endmacro %}
+
+{% macro spark__sha256_hex(text) -%}
+    sha2({{ text }}, 256)
+{%- endmacro %}

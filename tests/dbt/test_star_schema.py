@@ -22,7 +22,7 @@ STAR_YML = PROJECT_DIR / "models" / "marts" / "_star__models.yml"
 
 
 def child_key(la_code: str, person_id: str) -> str:
-    return hashlib.md5(f"{DEMO_KEY}|{la_code}|{person_id}".encode()).hexdigest()
+    return hashlib.sha256(f"{DEMO_KEY}|{la_code}|{person_id}".encode()).hexdigest()
 
 
 def rows(db: Path, sql: str) -> list[tuple]:

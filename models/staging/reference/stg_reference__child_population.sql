@@ -2,6 +2,8 @@
 -- the in_force_at() macro to see the data as it stood on an extract date.
 with source as (
     select * from {{ source('reference', 'child_population') }}
+    -- versions the loader left out (docs/loading.md) are not data for the models
+    where not coalesce(_left_out, false)
 ),
 
 renamed as (
