@@ -1,7 +1,7 @@
 """Link CAF children to RAISE persons.
 
 The CAF database has its own child ids; a RAISE person id is recorded only for some
-children. Each refresh links the CAF children of the latest extract to RAISE persons:
+children. Each refresh links the CAF children of each new extract to RAISE persons:
 
 1. **raise_id**: the CAF record carries a RAISE person id that exists in RAISE.
 2. **clerical**: a person confirmed (or rejected) by a human in the decisions file, from an
@@ -22,16 +22,17 @@ Results (in the work database, read by dbt as sources):
                                which it was dropped or changed).
                                dbt reads the links in force on each extract date, so a
                                figure computed on an old extract keeps the links it had.
+    linkage.clerical_review    borderline pairs for a human to confirm
+    linkage.la_inputs          per LA: its batch and input fingerprint at the last run
+    meta.linkage_runs          one row per extract linked: links by method, batches relinked, and
+                               precision / recall where a ground-truth mapping is
+                               supplied (generated data)
+The tables are created (and migrated) by csc.workdb.
+
 A run links every extract loaded since the extract the previous run linked, one at a time
 and each as it stood on its date (`raw.*` as at that date), so a backfill of many drops
 leaves the links that one run per drop would have left: a figure as first reported uses
 only what was known on its extract, however the drops arrived.
-    linkage.clerical_review    borderline pairs for a human to confirm
-    linkage.la_inputs          per LA: its batch and input fingerprint at the last run
-    meta.linkage_runs          one row per run: links by method, batches relinked, and
-                               precision / recall where a ground-truth mapping is
-                               supplied (generated data)
-The tables are created (and migrated) by csc.workdb.
 """
 
 from __future__ import annotations
