@@ -1,7 +1,7 @@
 """Link CAF children to RAISE persons.
 
 The CAF database has its own child ids; a RAISE person id is recorded only for some
-children. Each refresh links the CAF children of the latest extract to RAISE persons:
+children. Each refresh links the CAF children of each new extract to RAISE persons:
 
 1. **raise_id**: the CAF record carries a RAISE person id that exists in RAISE.
 2. **clerical**: a person confirmed (or rejected) by a human in the decisions file, from an
@@ -16,19 +16,23 @@ children. Each refresh links the CAF children of the latest extract to RAISE per
 Results (in the work database, read by dbt as sources):
     linkage.caf_person_links   la_code, caf_child_id, person_id, match_probability, link_method
     linkage.caf_person_link_versions
-                               the same links with their history: valid_from (the first
-                               drop loaded since the extract the previous run linked; the
-                               first run's links hold from the start of history) and
-                               valid_to (the same date of the run that dropped or
-                               changed it).
+                               the same links with their history: valid_from (the extract
+                               whose records made the link; the first extract's links hold
+                               from the start of history) and valid_to (the extract on
+                               which it was dropped or changed).
                                dbt reads the links in force on each extract date, so a
                                figure computed on an old extract keeps the links it had.
     linkage.clerical_review    borderline pairs for a human to confirm
     linkage.la_inputs          per LA: its batch and input fingerprint at the last run
-    meta.linkage_runs          one row per run: links by method, batches relinked, and
+    meta.linkage_runs          one row per extract linked: links by method, batches relinked, and
                                precision / recall where a ground-truth mapping is
                                supplied (generated data)
 The tables are created (and migrated) by csc.workdb.
+
+A run links every extract loaded since the extract the previous run linked, one at a time
+and each as it stood on its date (`raw.*` as at that date), so a backfill of many drops
+leaves the links that one run per drop would have left: a figure as first reported uses
+only what was known on its extract, however the drops arrived.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -77,7 +81,8 @@ class LinkageResult:
     links_by_method: dict[str, int] = field(default_factory=dict)
     review_pairs: int = 0
     batches: int = 0
-    batches_linked: int = 0
+    batches_linked: int = 0  # summed over the extracts linked
+    extracts_linked: int = 0  # extracts linked by this run, each as at its date
     precision: float | None = None
     recall: float | None = None
     seconds: float = 0.0
@@ -367,20 +372,29 @@ def la_batches(sizes: dict[str, int], limit: int) -> list[list[str]]:
     return [sorted(batch) for batch in batches]
 
 
+AS_AT = "_valid_from <= $as_at and (_valid_to is null or _valid_to > $as_at)"
+
+
+def _as_at(as_at) -> dict:
+    """The parameter of AS_AT: the versions in force on `as_at` (None: the current ones,
+    those with no _valid_to)."""
+    return {"as_at": as_at or date(9999, 12, 31)}
+
+
 def _link_batch(con: duckdb.DuckDBPyConnection, las: list[str], nicknames: dict[str, str],
-                decisions: pd.DataFrame, config: LinkageConfig
+                decisions: pd.DataFrame, config: LinkageConfig, as_at=None
                 ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """Links and clerical-review pairs of the CAF children of `las`: (links, review,
-    children)."""
-    persons = con.execute("""
+    """Links and clerical-review pairs of the CAF children of `las` as the records stood
+    on `as_at`: (links, review, children)."""
+    persons = con.execute(f"""
         select la_code, person_id as record_id, forename, surname, date_of_birth, postcode
-        from raw.persons where _valid_to is null and list_contains(?, la_code)""",
-                          [las]).df()
-    children = con.execute("""
+        from raw.persons where {AS_AT} and list_contains($las, la_code)""",
+                          {**_as_at(as_at), "las": las}).df()
+    children = con.execute(f"""
         select la_code, caf_child_id as record_id, forename, surname, date_of_birth,
                postcode, raise_person_id
-        from raw.caf_children where _valid_to is null and list_contains(?, la_code)""",
-                           [las]).df()
+        from raw.caf_children where {AS_AT} and list_contains($las, la_code)""",
+                           {**_as_at(as_at), "las": las}).df()
     decisions = decisions[decisions["la_code"].isin(las)]
 
     known = set(zip(persons["la_code"], persons["record_id"], strict=True))
@@ -434,19 +448,19 @@ def model_signature(config: LinkageConfig) -> str:
 
 
 def la_inputs(con: duckdb.DuckDBPyConnection, decisions: pd.DataFrame,
-              signature: str) -> dict[str, tuple[int, int, str]]:
-    """Per LA: (records, CAF children, fingerprint). The fingerprint is order-free (count,
-    xor and sum of row hashes) over the fields linkage reads of the current persons and
-    CAF children, plus the LA's clerical decisions and the model signature: equal
-    fingerprints mean the LA would link exactly as before."""
-    rows = con.execute("""
+              signature: str, as_at=None) -> dict[str, tuple[int, int, str]]:
+    """Per LA: (records, CAF children, fingerprint) as the records stood on `as_at`. The
+    fingerprint is order-free (count, xor and sum of row hashes) over the fields linkage
+    reads of the persons and CAF children, plus the LA's clerical decisions and the model
+    signature: equal fingerprints mean the LA would link exactly as before."""
+    rows = con.execute(f"""
         with persons as (
             select la_code, hash(person_id, forename, surname, date_of_birth, postcode) as h
-            from raw.persons where _valid_to is null),
+            from raw.persons where {AS_AT}),
         children as (
             select la_code, hash(caf_child_id, forename, surname, date_of_birth, postcode,
                                  raise_person_id) as h
-            from raw.caf_children where _valid_to is null),
+            from raw.caf_children where {AS_AT}),
         per_la as (
             select la_code, 'p' as side, count(*) as n, bit_xor(h) as x,
                    sum(h::hugeint) as s from persons group by la_code
@@ -457,7 +471,7 @@ def la_inputs(con: duckdb.DuckDBPyConnection, decisions: pd.DataFrame,
                sum(n)::bigint,
                coalesce(sum(n) filter (where side = 'c'), 0)::bigint,
                string_agg(side || n || ':' || x || ':' || s, '|' order by side)
-        from per_la group by la_code""").fetchall()
+        from per_la group by la_code""", _as_at(as_at)).fetchall()
     decided = {la: hashlib.sha256(frame.sort_values(DECISION_COLUMNS).to_csv(
         index=False).encode()).hexdigest()[:16]
                for la, frame in decisions.groupby("la_code")}
@@ -469,24 +483,76 @@ def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
                       decisions_file: Path | None = None,
                       truth_file: Path | None = None,
                       batch_records: int | None = None) -> LinkageResult:
-    """Link the latest extract's CAF children to RAISE persons; write linkage.* tables.
+    """Link CAF children to RAISE persons on every extract loaded since the last run, each
+    as it stood on its date; write linkage.* tables.
 
-    LAs are linked in batches of at most `batch_records` records (default
-    `linkage_batch_records()`), each batch its own Splink model trained on its LAs, so
-    memory follows the batch, not the nation. One LA, or twenty small ones, is one batch.
-    A batch whose LAs are the same as at the last run, each with the same fingerprint
+    One extract a night links one; a backfill links its extracts one by one, oldest first,
+    so it leaves the links (and their versions) a run per drop would have left
+    (`_extracts_to_link`). On each extract, LAs are linked in batches of at most
+    `batch_records` records (default `linkage_batch_records()`), each batch its own Splink
+    model trained on its LAs, so memory follows the batch, not the nation. A batch whose
+    LAs are the same as on the extract linked before, each with the same fingerprint
     (`la_inputs`), keeps its links: a nightly drop that changes no name, date of birth,
     postcode or RAISE id relinks nothing, and gives what a full relink would.
+
+    Returns the last extract's links, review pairs and quality, with the batches relinked
+    and the seconds of the whole run.
     """
     config = config or LinkageConfig()
     started = time.monotonic()
     nicknames = load_nicknames()
     decisions = read_decisions(decisions_file)
+    signature = model_signature(config)
+    with duckdb.connect(str(work_db), read_only=True) as con:
+        extracts = _extracts_to_link(con)
+    result = LinkageResult()
+    batches_linked = 0
+    for number, as_at in enumerate(extracts, 1):
+        last = number == len(extracts)
+        result = _link_extract(work_db, as_at, config, nicknames, decisions, signature,
+                               truth_file if last else None, batch_records)
+        batches_linked += result.batches_linked
+        if len(extracts) > 1:
+            log.info("linked extract %d of %d (%s)", number, len(extracts), as_at)
+    result.batches_linked = batches_linked
+    result.extracts_linked = len(extracts)
+    result.seconds = round(time.monotonic() - started, 2)
+    return result
+
+
+def _extracts_to_link(con: duckdb.DuckDBPyConnection) -> list:
+    """The extract dates this run links, oldest first: every drop loaded after the extract
+    the previous run linked, or every drop loaded at the first run. None of them can have
+    been built on yet (linkage runs before the build). With no newer drop (a rerun for new
+    clerical decisions) the latest extract again, whose figures every build recomputes; with
+    no drop table, the current records (None)."""
+    has_drops = con.execute("""select count(*) from duckdb_tables() where schema_name = 'meta'
+                               and table_name = 'loaded_drops'""").fetchone()[0]
+    loaded = [d for (d,) in con.execute(
+        "select extract_date from meta.loaded_drops order by 1").fetchall()] if has_drops else []
+    if not loaded:
+        return [None]
+    previous = con.execute("""select extract_date from meta.linkage_runs
+                              order by linked_at desc limit 1""").fetchone()
+    if previous is None:
+        return loaded
+    if previous[0] is None:  # a run from before link versions linked the latest records
+        return [loaded[-1]]
+    return [d for d in loaded if d > previous[0]] or [loaded[-1]]
+
+
+def _link_extract(work_db: Path, as_at, config: LinkageConfig, nicknames: dict[str, str],
+                  decisions: pd.DataFrame, signature: str, truth_file: Path | None,
+                  batch_records: int | None) -> LinkageResult:
+    """Link the CAF children of one extract as they stood on `as_at` (None: the current
+    records) and record it: links, versions dated on that extract, review pairs,
+    fingerprints, one meta.linkage_runs row."""
+    started = time.monotonic()
     links: list[pd.DataFrame] = []
     reviews: list[pd.DataFrame] = []
     with duckdb.connect(str(work_db)) as con:
         limit_memory(con)
-        inputs = la_inputs(con, decisions, model_signature(config))
+        inputs = la_inputs(con, decisions, signature, as_at)
         before = {la: (batch, fp) for la, batch, fp in
                   con.execute("select la_code, batch, fingerprint from linkage.la_inputs")
                   .fetchall()}
@@ -498,7 +564,7 @@ def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
             if all(before.get(la) == (batch_of[la], inputs[la][2]) for la in las):
                 continue
             batch_links, batch_review, batch_children = _link_batch(
-                con, las, nicknames, decisions, config)
+                con, las, nicknames, decisions, config, as_at)
             links.append(batch_links)
             reviews.append(batch_review)
             relinked += las
@@ -531,6 +597,7 @@ def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
         review_pairs=len(review),
         batches=len(batches),
         batches_linked=len({batch_of[la] for la in relinked}),
+        extracts_linked=1,
     )
     if truth_file is not None:
         result.precision, result.recall = linkage_quality(all_links, pd.read_csv(
@@ -539,26 +606,20 @@ def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
 
     with duckdb.connect(str(work_db)) as con:
         con.execute("begin transaction")
-        since, latest = _link_versions_since(con)  # before this run is recorded
-        con.execute("delete from linkage.caf_person_links")
-        con.register("links_frame", all_links)
-        con.execute("""insert into linkage.caf_person_links
-                       select la_code, caf_child_id, person_id, match_probability, link_method
-                       from links_frame""")
-        _version_links(con, since)
+        _version_links_replacing(con, all_links, _link_versions_since(con, as_at))
         con.execute("delete from linkage.clerical_review")
         con.register("review_frame", review)
-        con.execute("""
+        con.execute(f"""
             insert into linkage.clerical_review
             select r.la_code, r.caf_child_id, r.person_id, r.match_probability,
                    c.forename, c.surname, c.date_of_birth, c.postcode,
                    p.forename, p.surname, p.date_of_birth, p.postcode
             from review_frame r
-            join raw.caf_children c on c._valid_to is null and c.la_code = r.la_code
-                 and c.caf_child_id = r.caf_child_id
-            join raw.persons p on p._valid_to is null and p.la_code = r.la_code
-                 and p.person_id = r.person_id
-            order by r.match_probability desc""")
+            join (select * from raw.caf_children where {AS_AT}) c
+                 on c.la_code = r.la_code and c.caf_child_id = r.caf_child_id
+            join (select * from raw.persons where {AS_AT}) p
+                 on p.la_code = r.la_code and p.person_id = r.person_id
+            order by r.match_probability desc""", _as_at(as_at))
         con.execute("delete from linkage.la_inputs")
         con.register("inputs_frame", inputs_frame)
         con.execute("insert into linkage.la_inputs select * from inputs_frame")
@@ -570,39 +631,39 @@ def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
             [datetime.now(), result.caf_children, result.links_by_method["raise_id"],
              result.links_by_method["clerical"], result.links_by_method["probabilistic"],
              result.review_pairs, config.match_threshold, result.precision, result.recall,
-             result.seconds, result.batches, result.batches_linked, latest])
+             result.seconds, result.batches, result.batches_linked, as_at])
         con.execute("commit")
-    log.info("linked %d of %d CAF children (%s); %d pairs for clerical review; "
-             "%d of %d batches relinked, the rest unchanged since the last run",
-             result.links, result.caf_children, result.links_by_method, result.review_pairs,
-             result.batches_linked, result.batches)
+    log.info("linked %d of %d CAF children (%s) on extract %s; %d pairs for clerical "
+             "review; %d of %d batches relinked, the rest unchanged since the extract "
+             "linked before", result.links, result.caf_children, result.links_by_method,
+             as_at or "(current records)", result.review_pairs, result.batches_linked,
+             result.batches)
     return result
 
 
-def _link_versions_since(con: duckdb.DuckDBPyConnection) -> tuple[str, object]:
-    """(valid_from for the links this run makes or changes, the latest extract date loaded).
+def _version_links_replacing(con: duckdb.DuckDBPyConnection, all_links: pd.DataFrame,
+                             since: str) -> None:
+    """Replace linkage.caf_person_links with `all_links` and version the change on
+    `since` (in the caller's transaction)."""
+    con.execute("delete from linkage.caf_person_links")
+    con.register("links_frame", all_links)
+    con.execute("""insert into linkage.caf_person_links
+                   select la_code, caf_child_id, person_id, match_probability, link_method
+                   from links_frame""")
+    _version_links(con, since)
 
-    The first run's links hold from the start of history. After that a run dates its
-    changes on the first drop loaded after the extract the previous run linked: no build
-    can have computed anything on those drops yet (linkage runs before the build), so a
-    night after a gap gives the gap's drops the links a single refresh of them all would
-    give, and nothing already computed on an older extract sees a change. With no newer
-    drop (a rerun for new clerical decisions) that is the latest extract, whose figures
-    every build recomputes."""
-    has_drops = con.execute("""select count(*) from duckdb_tables() where schema_name = 'meta'
-                               and table_name = 'loaded_drops'""").fetchone()[0]
-    latest = con.execute("select max(extract_date) from meta.loaded_drops").fetchone()[0] \
-        if has_drops else None
-    if con.execute("select count(*) = 0 from linkage.caf_person_link_versions").fetchone()[0] \
-            or latest is None:
-        return HISTORY_START, latest
-    previous = con.execute("""select extract_date from meta.linkage_runs
-                              order by linked_at desc limit 1""").fetchone()
-    if previous is None or previous[0] is None:  # a run from before link versions
-        return str(latest), latest
-    since = con.execute("select min(extract_date) from meta.loaded_drops where extract_date > ?",
-                        [previous[0]]).fetchone()[0]
-    return str(since or latest), latest
+
+def _link_versions_since(con: duckdb.DuckDBPyConnection, as_at) -> str:
+    """valid_from for the links a run on extract `as_at` makes or changes: the start of
+    history when no link has been made yet (the first extract's links hold for every
+    earlier date), else the extract's own date. Every extract is linked in turn
+    (`_extracts_to_link`) and none has been built on before it is linked, so nothing
+    computed on an older extract sees a change. A rerun on the latest extract (new clerical
+    decisions) dates its changes on it, whose figures every build recomputes."""
+    if as_at is None or \
+            con.execute("select count(*) = 0 from linkage.caf_person_link_versions").fetchone()[0]:
+        return HISTORY_START
+    return str(as_at)
 
 
 def _version_links(con: duckdb.DuckDBPyConnection, since: str) -> None:

@@ -18,15 +18,15 @@
     end
 {%- endmacro %}
 
-{#- Whole years between a date of birth and a later date (birthday not yet reached that
-    year -> one fewer). Plain extract(), so no engine dispatch. -#}
+{#- Whole years between a date of birth and a later date: the most years n whose birthday,
+    the date of birth plus n years (add_years: 29 February falls on 28 February in other
+    years, the boundary rule every measure uses), is on or before `on_date`. A child born
+    on 29 February 2000 is 15 on 28 February 2015. -#}
 {% macro age_in_years(date_of_birth, on_date) -%}
-    (extract(year from {{ on_date }}) - extract(year from {{ date_of_birth }})
-     - case
-         when extract(month from {{ on_date }}) * 100 + extract(day from {{ on_date }})
-            < extract(month from {{ date_of_birth }}) * 100 + extract(day from {{ date_of_birth }})
-         then 1 else 0
-       end)
+    {%- set years = "(extract(year from " ~ on_date ~ ")"
+                    ~ " - extract(year from " ~ date_of_birth ~ "))" -%}
+    ({{ years }}
+     - case when {{ add_years(date_of_birth, years) }} > {{ on_date }} then 1 else 0 end)
 {%- endmacro %}
 
 {#- The key of an agency in dim_agencies: '<kind>:<name>', e.g. 'contact_referrer:Police'

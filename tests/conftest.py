@@ -143,7 +143,35 @@ def published_demo(prefect_harness, nightly_flow, demo_landing, first_drop_publi
         yield built
 
 
-FLOW_FIXTURES = {"published_demo", "first_drop_published", "prefect_harness"}
+@pytest.fixture(scope="session")
+def demo_drop_by_drop(prefect_harness, nightly_flow, demo_landing, first_drop_published,
+                      tmp_path_factory) -> Iterator[FlowWarehouse]:
+    """Every demo drop through the real nightly flow one refresh per drop, as a council
+    loading each night's drop would (the first drop's warehouse, then each later drop in
+    its own refresh). Shared, read-only (see FlowWarehouse)."""
+    root = tmp_path_factory.mktemp("drop-by-drop")
+    first_drop_published.copy_to(root)
+    built = first_drop_published
+    for drop in sorted(p for p in demo_landing.iterdir() if p.is_dir())[1:]:
+        shutil.copytree(drop, root / "landing" / drop.name)
+        built = _refresh(nightly_flow, root / "landing", root)
+    with _kept_unchanged(built):
+        yield built
+
+
+@pytest.fixture(scope="session")
+def demo_all_at_once(prefect_harness, nightly_flow, demo_landing, tmp_path_factory
+                     ) -> Iterator[FlowWarehouse]:
+    """Every demo drop through the real nightly flow in one refresh of an empty warehouse,
+    as `make demo` and a council backfilling its history do. Shared, read-only."""
+    root = tmp_path_factory.mktemp("all-at-once")
+    shutil.copytree(demo_landing, root / "landing")
+    with _kept_unchanged(_refresh(nightly_flow, root / "landing", root)) as built:
+        yield built
+
+
+FLOW_FIXTURES = {"published_demo", "first_drop_published", "prefect_harness",
+                 "demo_drop_by_drop", "demo_all_at_once"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -19,10 +19,6 @@ from csc.config import PROJECT_DIR
 GUIDE = PROJECT_DIR / "docs" / "analysts.md"
 BLOCK = re.compile(r"```(sql|python|sh)\n(.*?)```", re.S)
 TABLE = re.compile(r"\b((?:marts|meta)\.\w+)")
-# Tables the guide documents that arrive with the measures branch (dbt-measures). A query
-# naming one of them is skipped only while the table is absent from the published file;
-# a query naming any other missing table fails.
-PENDING_TABLES = {"marts.measure_records"}
 
 
 def guide_blocks(language: str) -> list[tuple[str, str]]:
@@ -77,9 +73,8 @@ def test_command_line_block_runs_from_the_warehouse_folder(published_demo, block
 @pytest.mark.parametrize("block_id,sql", SQL_BLOCKS, ids=[b for b, _ in SQL_BLOCKS])
 def test_sql_block_runs_on_the_published_demo(published_demo, block_id, sql):
     path = published_demo.published
+    # every table the guide names is published (no table is "pending": a missing one fails)
     missing = set(TABLE.findall(sql)) - published_tables(path)
-    if missing and missing <= PENDING_TABLES:
-        pytest.skip(f"{block_id} needs {sorted(missing)} (arrives with the measures branch)")
     assert not missing, f"{block_id} names tables the published file does not hold: {missing}"
     with duckdb.connect(str(path), read_only=True) as con:
         result = con.execute(sql).fetchall()

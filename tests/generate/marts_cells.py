@@ -47,10 +47,29 @@ def marts_cells(warehouse: Path, seeds: Path = SEEDS, la_code: str = "808") -> p
     return pd.DataFrame(rows)
 
 
+def distinct_figures(cells: pd.DataFrame) -> pd.DataFrame:
+    """The cells less the second copy of each count: the transcription gives a count
+    measure's one printed number twice, as numerator and as value (no denominator). Works
+    on this module's cells and on tests.generate.reference.compare's."""
+    key = ["measure_id", "period", "breakdown"]
+    printed = cells.pivot_table(index=key, columns="part", values="published",
+                                aggfunc="first").reindex(
+        columns=["numerator", "denominator", "value"])
+    counts = printed[printed.denominator.isna() & printed.numerator.notna()
+                     & printed.value.notna()]
+    counts = counts[counts.numerator.astype(float) == counts.value.astype(float)]
+    repeat = (cells.part == "value") & pd.MultiIndex.from_frame(cells[key]).isin(counts.index)
+    return cells[~repeat]
+
+
 def main(argv: list[str]) -> int:
     cells = marts_cells(Path(argv[0]))
     exact = int(cells.exact.sum())
     print(f"exact {exact} / {len(cells)} ({100 * exact / len(cells):.1f}%)")
+    figures = distinct_figures(cells)
+    exact = int(figures.exact.sum())
+    print(f"distinct printed figures: exact {exact} / {len(figures)} "
+          f"({100 * exact / len(figures):.1f}%)")
     by = cells.assign(m=cells.measure_id).groupby("m").exact.agg(["sum", "count"])
     print(by.to_string())
     print(cells[~cells.exact].to_string())

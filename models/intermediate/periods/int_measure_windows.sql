@@ -1,6 +1,9 @@
 -- The window each measure counts over for each reporting period, by its period kind
 -- (the catalogue's period_kind; docs/measures.md, "Windows"): quarter, ytd, rolling_12m,
--- snapshot, year.
+-- snapshot, year. A year-kind measure (Cafcass applications by quarter) counts the
+-- financial year up to the period end: on a quarter period the year's quarters that have
+-- started by then, so a restated quarter never counts quarters after it (the whole year
+-- for a whole-year period).
 with periods as (
     select * from {{ ref('int_reporting_periods') }}
 ),
@@ -22,12 +25,7 @@ windows as (
             when 'snapshot' then periods.period_end
             when 'year' then periods.financial_year_start
         end as window_start,
-        case catalogue.period_kind
-            when 'year'
-                then {{ dbt.dateadd('day', -1,
-                                    dbt.dateadd('year', 1, 'periods.financial_year_start')) }}
-            else periods.period_end
-        end as window_end
+        periods.period_end as window_end
     from periods
     cross join catalogue
 )
