@@ -1,17 +1,3 @@
 -- Table 1 as first reported: each period computed on the first extract dated after it
 -- ended (as_at).
-select
-    outcomes.la_code,
-    outcomes.reporting_period,
-    {{ period_type_of('outcomes.reporting_period') }} as period_type,
-    {{ period_sort_key('outcomes.reporting_period') }} as period_sort_key,
-    outcomes.as_at,
-    computations.as_reported_basis,
-    outcomes.referrer,
-    outcomes.outcome,
-    outcomes.contacts
-from {{ ref('int_contact_outcomes') }} as outcomes
-inner join {{ ref('int_period_computations') }} as computations
-    on computations.reporting_period = outcomes.reporting_period
-    and computations.as_at = outcomes.as_at
-where computations.is_as_reported
+{{ contact_outcomes_on('is_as_reported', include_as_at=true) }}

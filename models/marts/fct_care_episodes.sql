@@ -7,21 +7,21 @@ with episodes as (
 
 select
     -- keys
-    {{ la_scoped_key('la_code', 'episode_id') }} as episode_key,
-    la_code,
-    episode_id,
-    {{ pseudonymous_id('la_code', 'person_id') }} as child_key,
+    {{ la_scoped_key('episodes.la_code', 'episodes.episode_id') }} as episode_key,
+    episodes.la_code,
+    episodes.episode_id,
+    {{ pseudonymous_id('episodes.la_code', 'episodes.person_id') }} as child_key,
     -- dates
-    start_date,
-    end_date,
+    episodes.start_date,
+    episodes.end_date,
     -- SSDA903 codes
-    reason_new_episode,
-    legal_status,
-    placement_type,
-    placement_provider,
-    reason_ceased,
-    reason_place_change,
+    episodes.reason_new_episode,
+    episodes.legal_status,
+    episodes.placement_type,
+    episodes.placement_provider,
+    episodes.reason_ceased,
+    episodes.reason_place_change,
     -- flags
-    reason_new_episode <> 'L' as is_placement_change,
-    reason_new_episode = 'S' as starts_period_of_care
+    episodes.reason_new_episode <> 'L' as is_placement_change,
+    episodes.reason_new_episode = 'S' as starts_period_of_care
 from episodes

@@ -28,33 +28,7 @@ computations as (
 )
 
 select
-    records.la_code,
-    records.measure_id,
-    records.reporting_period,
-    {{ period_type_of('records.reporting_period') }} as period_type,
-    {{ period_sort_key('records.reporting_period') }} as period_sort_key,
-    records.as_at,
-    computations.as_reported_basis,
-    records.record_type,
-    records.record_id,
-    case
-        when records.person_id is not null
-            then {{ pseudonymous_id('records.la_code', 'records.person_id') }}
-    end as child_id,
-    -- the star schema's names for the same keys (docs/analysts.md, "Changes")
-    case
-        when records.person_id is not null
-            then {{ pseudonymous_id('records.la_code', 'records.person_id') }}
-    end as child_key,
-    records.team_id,
-    {{ la_scoped_key('records.la_code', 'records.team_id') }} as team_key,
-    records.worker_id,
-    {{ la_scoped_key('records.la_code', 'records.worker_id') }} as worker_key,
-    records.initiating_agency,
-    records.start_date,
-    records.event_date,
-    records.working_days,
-    records.in_numerator
+    {{ measure_records_columns(include_as_reported_basis=true) }}
 from records
 inner join computations
     on computations.reporting_period = records.reporting_period
