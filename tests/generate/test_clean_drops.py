@@ -11,6 +11,7 @@ import pytest
 
 from csc.generate import generate
 from csc.load import load_new_drops
+from csc.workdb import prepare_work_db
 
 CONFIGURATIONS = {
     # the case, made small: CAF children known to RAISE were born after their CAF
@@ -32,7 +33,7 @@ def test_every_drop_loads_with_zero_problems(tmp_path, name):
                       sizes=[1000.0] * len(las), workers=1)
     assert result.drops and result.rows
     # raises DropRejected, listing every problem, if any check fails
-    loaded = load_new_drops(landing, tmp_path / "work.duckdb")
+    loaded = load_new_drops(landing, prepare_work_db(tmp_path / "work.duckdb"))
     assert loaded.drops_loaded == [drop.name for drop in result.drops]
     assert loaded.rows_read >= result.rows  # and the reference tables
 
