@@ -38,8 +38,11 @@ def export_records_to_fix(work_db: Path, path: Path) -> int:
                )
                select issues.la_code, issues.source_table, ids.record_id,
                       issues.column_name, issues.rule, issues.value,
-                      issues.first_seen_extract, issues.last_seen_extract, issues.status,
-                      issues.fixed_on_extract, issues.team_id, issues.team_name,
+                      cast(issues.first_seen_extract as varchar) as first_seen_extract,
+                      cast(issues.last_seen_extract as varchar) as last_seen_extract,
+                      issues.status,
+                      cast(issues.fixed_on_extract as varchar) as fixed_on_extract,
+                      issues.team_id, issues.team_name,
                       issues.worker_id, issues.source_file, issues.row_number
                from marts.data_quality_issues as issues
                left join ids

@@ -98,8 +98,9 @@ def test_the_worklist_beside_the_work_database_has_the_real_ids(worklist) -> Non
     _, csv_path = worklist
     with csv_path.open(newline="") as fh:
         rows = sorted((r["source_table"], r["record_id"], r["column_name"], r["rule"],
-                       r["value"], r["status"]) for r in csv.DictReader(fh))
+                       r["value"], r["status"], r["first_seen_extract"])
+                      for r in csv.DictReader(fh))
     assert rows == [
-        ("contacts", "C99", "person_id", "missing-parent", WITHHELD, "open"),
-        ("persons", "007", "sex", "not-in-code-list", "m", "open"),
+        ("contacts", "C99", "person_id", "missing-parent", WITHHELD, "open", "2013-07-14"),
+        ("persons", "007", "sex", "not-in-code-list", "m", "open", "2013-07-14"),
     ]
