@@ -69,6 +69,9 @@ def _load_statements(contract: Contract) -> list[str]:
             record_key varchar, record_id varchar, row_hash varchar, source_file varchar,
             row_number bigint, column_name varchar, rule varchar, value varchar,
             team_id varchar, worker_id varchar, personal boolean)""",
+        # the record's person_id, where its table has one: the mart publishes it only as
+        # the pseudonymous child_key (docs/loading.md)
+        "alter table meta.record_problems add column if not exists person_id varchar",
     ]
     for table in contract.tables.values():
         cols = ", ".join(f'"{c}" varchar' for c in table.column_names)

@@ -37,6 +37,7 @@ from prefect.runtime import task_run as task_run_context
 
 from csc.build import BuildResult, build_plan, marts_rows, run_dbt_build
 from csc.config import set_offline_env, warehouse_paths
+from csc.fixes import export_records_to_fix
 from csc.linkage import (
     LinkageConfig,
     LinkageResult,
@@ -165,7 +166,14 @@ def validate(work_db: str, gx_root: str) -> ValidationResult:
 @step_task("publish", "publish", retries=3, retry_delay_seconds=[2, 10, 30],
            retry_condition_fn=PUBLISH_RETRY)
 def publish_step(warehouse: str, run_id: str) -> PublishResult:
-    return publish_warehouse(warehouse_paths(warehouse), run_id=run_id)
+    """Publish; then write the data-quality worklist with the record ids in clear beside
+    the work database (csc.fixes: the published file withholds child ids)."""
+    paths = warehouse_paths(warehouse)
+    result = publish_warehouse(paths, run_id=run_id)
+    rows = export_records_to_fix(paths.work, paths.directory / "data_quality"
+                                 / "records_to_fix.csv")
+    get_run_logger().info("records to fix: %d rows written beside the work database", rows)
+    return result
 
 
 @step_task("report", "render reports", retries=1, retry_delay_seconds=5,

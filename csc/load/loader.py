@@ -141,6 +141,7 @@ def treat_record_problems(con: duckdb.DuckDBPyConnection, checked: CheckedDrop,
                                        if c != "la_code")
         team = "s.team_id" if "team_id" in columns else "null"
         worker = "s.worker_id" if "worker_id" in columns else "null"
+        person = "s.person_id" if "person_id" in columns else "null"
         pii = ", ".join(lit(c.name) for c in sf.table.columns if c.pii) or "null"
         con.execute(f"alter table {sf.staged} add column _left_out boolean default false")
         con.execute(
@@ -158,7 +159,7 @@ def treat_record_problems(con: duckdb.DuckDBPyConnection, checked: CheckedDrop,
                 select ?::date, ?, {lit(name)}, s.la_code, s._record_key, {record_id},
                        s._row_hash, {lit(sf.relative)}, f.rid + {sf.row_offset},
                        f.col, f.rule, f.value, {team}, {worker},
-                       coalesce(f.col in ({pii}), false)
+                       coalesce(f.col in ({pii}), false), {person}
                 from _flags f join {sf.staged} s on s.rowid = f.rid
                 where f.tbl = {lit(name)}""", [extract_date, load_id])
         for (column,) in con.execute(

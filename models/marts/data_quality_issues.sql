@@ -2,7 +2,10 @@
 -- from the first extract that held it to the extract that no longer did. A problem is open
 -- while the latest extract still holds it; otherwise it was fixed on the first extract
 -- without it (the record corrected, or deleted). A problem that comes back after a fix is
--- a new row. Values of direct-identifier columns are withheld.
+-- a new row. Values of direct-identifier columns are withheld. A child appears only as the
+-- pseudonymous child_key: the id of a record whose key holds a child id (persons,
+-- care_leaver_contacts, caf_children) and the value of a child-id column are withheld;
+-- the ids in clear go to the worklist beside the work database (csc/fixes.py).
 with problems as (
     select * from {{ ref('stg_meta__record_problems') }}
 ),
@@ -83,12 +86,28 @@ responsible as (
 select
     responsible.la_code,
     responsible.source_table,
-    responsible.record_id,
+    case
+        -- tables whose key holds a child id (tests/test_data_quality_privacy.py checks
+        -- this list against csc/contract.yml)
+        when responsible.source_table in ('persons', 'care_leaver_contacts', 'caf_children')
+            then 'withheld (child id)'
+        else responsible.record_id
+    end as record_id,
+    case
+        when responsible.person_id is not null
+            then {{ pseudonymous_id('responsible.la_code', 'responsible.person_id') }}
+        -- a problem listed before meta.record_problems kept person_id: the key's person id
+        when responsible.source_table in ('persons', 'care_leaver_contacts')
+            then {{ pseudonymous_id('responsible.la_code',
+                                    "split_part(responsible.record_id, '|', 1)") }}
+    end as child_key,
     responsible.column_name,
     responsible.rule,
     case
         when responsible.value is null then null
         when responsible.personal then 'withheld (personal data)'
+        when responsible.column_name in ('person_id', 'caf_child_id', 'raise_person_id')
+            then 'withheld (child id)'
         else responsible.value
     end as value,
     responsible.first_seen_extract,

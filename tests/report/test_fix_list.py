@@ -42,6 +42,22 @@ def test_open_problems_of_the_la_by_team() -> None:
     assert fixes.teams[2].records[0].value == "withheld (personal data)"
 
 
+def test_a_withheld_child_id_is_shown_by_its_child_key() -> None:
+    """The published worklist withholds child ids: the clinic shows the start of the
+    pseudonymous child_key instead, and other ids as they are."""
+    with duckdb.connect() as con:
+        _issues(con)
+        con.execute("alter table marts.data_quality_issues add column child_key varchar")
+        con.execute(
+            """update marts.data_quality_issues
+               set record_id = 'withheld (child id)', child_key = repeat('ab', 32)
+               where record_id = 'P1'""")
+        fixes = read_fix_list(con, "808")
+    shown = {r.source_table: r.record_id for t in fixes.teams for r in t.records}
+    assert shown["persons"] == "child " + "ab" * 6
+    assert shown["referrals"] == "R1"
+
+
 def test_a_warehouse_without_the_worklist_says_so() -> None:
     with duckdb.connect() as con:
         fixes = read_fix_list(con, "808")

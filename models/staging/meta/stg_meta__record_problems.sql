@@ -16,6 +16,7 @@ renamed as (
         rule,
         value,
         personal,
+        person_id,
         team_id,
         worker_id,
         source_file,
