@@ -25,6 +25,9 @@ EXCEPTIONS = {
     # figures as the warehouse.
     ("referrals_to_s47", "2012-13"): "generator calibration",
     ("re_referrals_12m", "2012-13"): "generator calibration",
+    # As known on 14 July 2013, one CAF child whose RAISE person was recorded only on the next
+    # extract is linked to a lookalike: 47, where the report printed 46 (and 5.5% = 47 / 856).
+    ("closed_logged_with_active_caf", "2013-14 Q1"): "linkage as known then",
 }
 
 
