@@ -15,7 +15,7 @@ from pathlib import Path
 
 from csc.generate.drops import SYNTHETIC_MARKER
 
-DEMO_KEY = "csc-demo-pseudonym-key-not-secret"  # dbt_project.yml's default: keep in step
+DEMO_KEY = "csc-demo-pseudonym-key-not-secret"  # dbt_project.yml's default (a test checks)
 
 
 class DemoKeyRefused(Exception):

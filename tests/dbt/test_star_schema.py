@@ -16,8 +16,8 @@ from star_landing import DIRECT_IDENTIFIERS, PERSONS
 
 from csc.build import dbt_invoke
 from csc.config import PROJECT_DIR
+from csc.pseudonym import DEMO_KEY
 
-DEMO_KEY = "csc-demo-pseudonym-key-not-secret"
 STAR_YML = PROJECT_DIR / "models" / "marts" / "_star__models.yml"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from csc.config import warehouse_paths
+from csc.config import PROJECT_DIR, warehouse_paths
 from csc.contract import load_contract
 from csc.generate.drops import SYNTHETIC_MARKER
 from csc.pseudonym import DEMO_KEY, DemoKeyRefused, require_real_key
@@ -73,3 +73,10 @@ def test_csc_refresh_refuses_unmarked_drops_on_the_demo_key(tmp_path: Path) -> N
     assert not warehouse.exists()  # nothing published
     with duckdb.connect(str(warehouse_paths(warehouse).work), read_only=True) as con:
         assert con.execute("select count(*) from meta.loaded_drops").fetchone()[0] == 0
+
+
+def test_the_demo_key_is_the_dbt_projects_default():
+    """dbt hashes with dbt_project.yml's default when CSC_PSEUDONYM_KEY is unset; the refusal
+    above recognises the demo key by csc.pseudonym.DEMO_KEY: the two must be the same."""
+    text = (PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8")
+    assert f"env_var('CSC_PSEUDONYM_KEY', '{DEMO_KEY}')" in text
