@@ -25,12 +25,15 @@ class Column:
     code_list: str | None = None
     parent: tuple[str, str] | None = None  # (table, column) within the same drop
     pii: bool = False
+    # The system variants whose files hold this column (SSD contract, csc/ssd_contract.py);
+    # None: every file must hold it. A column with variants may be absent from a file.
+    variants: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
 class Table:
     name: str
-    system: str  # raise | caf | reference
+    system: str  # raise | caf | reference | ssd
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     optional: bool = False

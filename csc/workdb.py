@@ -7,6 +7,7 @@ csc.linkage, csc.build, csc.runlog) find their tables there and create none. It 
 idempotent: a work file already up to date is left as it is.
 
     raw.<table>                  load: every version of every record of a contract table
+                                 (RAISE/CAF and SSD: raw.ssd_person, raw.ssd_contacts ...)
     meta.loaded_drops            load: one row per drop loaded (date, load id, counts, seconds)
     meta.loaded_files            load: one row per file loaded (sha256, size, modification time)
     meta.record_deletions        load: one row per record that disappeared from a drop
@@ -32,6 +33,7 @@ from pathlib import Path
 import duckdb
 
 from csc.contract import Contract, load_contract
+from csc.ssd_contract import load_ssd_contract
 
 # --- load: raw history and the load manifest (csc.load) ----------------------------------
 
@@ -73,7 +75,9 @@ def _load_statements(contract: Contract) -> list[str]:
         # the pseudonymous child_key (docs/loading.md)
         "alter table meta.record_problems add column if not exists person_id varchar",
     ]
-    for table in contract.tables.values():
+    # raw tables of both sources: the RAISE/CAF contract's and the SSD's (csc.ssd_contract)
+    tables = {**load_ssd_contract().tables, **contract.tables}
+    for table in tables.values():
         cols = ", ".join(f'"{c}" varchar' for c in table.column_names)
         statements.append(
             f"""create table if not exists raw.{table.name} ({cols},

@@ -37,6 +37,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="spoil this share of records (e.g. 0.005) with the faults real "
                           "extracts have; --truth DIR then lists them in DIR/dirt.csv "
                           "(default: 0, clean)")
+    gen.add_argument("--format", choices=["raise", "ssd"], default="raise",
+                     help="raise: RAISE/CAF extract drops (default); ssd: the same children "
+                          "as Standard Safeguarding Dataset drops (<drop>/ssd/ssd_*.csv, "
+                          "docs/sources.md)")
+    gen.add_argument("--ssd-variant", choices=["lcs", "mosaic"], default="lcs",
+                     help="with --format ssd: the columns of the Liquidlogic LCS deployment "
+                          "(default) or of the Mosaic one, which lacks a few")
     gen.add_argument("--workers", type=int, default=2,
                      help="processes building LAs in parallel (default 2)")
     gen.set_defaults(func=run)
@@ -52,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit("csc generate: --dirt is a share of records, from 0 to below 1")
     scale = any(v is not None for v in (args.las, args.la_count, args.first, args.last,
                                         args.drops))
+    if args.format == "ssd":
+        return _run_ssd(args, out, scale)
     if not scale:
         for drop in generate_demo(out, seed=args.seed, truth=args.truth, dirt=args.dirt):
             print(f"wrote drop {drop}")
@@ -71,4 +80,31 @@ def run(args: argparse.Namespace) -> int:
                           dirt=args.dirt,
                           progress=lambda done, rows: bar.update(task, completed=done))
     print(f"wrote {len(result.drops)} drops, {result.rows} rows, {len(las)} LAs under {out}")
+    return 0
+
+
+def _run_ssd(args: argparse.Namespace, out: Path, scale: bool) -> int:
+    """`--format ssd`: the same children, drops and seed, written as SSD drops
+    (csc.generate.ssd)."""
+    from csc.generate import generate, generate_demo, la_codes
+    from csc.generate.ssd import generate_ssd
+
+    if args.dirt:
+        raise SystemExit("csc generate: --dirt spoils RAISE/CAF records; it is not available "
+                         "with --format ssd")
+    if not scale:
+        def build(landing: Path, truth: Path) -> object:
+            return generate_demo(landing, seed=args.seed, truth=truth)
+    else:
+        las = args.las.split(",") if args.las else la_codes(args.la_count or 1)
+        first = args.first or date(2008, 4, 1)
+        last = args.last or date(2014, 3, 31)
+        if last < first:
+            raise SystemExit("csc generate: --to is before --from")
+
+        def build(landing: Path, truth: Path) -> object:
+            return generate(landing, las, first, last, drops=args.drops or "quarterly",
+                            seed=args.seed, truth=truth, workers=args.workers)
+    drops = generate_ssd(out, build, variant=args.ssd_variant, truth=args.truth)
+    print(f"wrote {len(drops)} SSD drops ({args.ssd_variant}) under {out}")
     return 0

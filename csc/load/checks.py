@@ -90,7 +90,8 @@ def check_header(sf: StagedFile) -> list[Problem]:
             problems.append(Problem(sf.relative, "duplicate-column", row=1, column=name))
         seen.add(name)
     unknown = [h for h in header if h not in expected]
-    missing = [c for c in expected if c not in header]
+    # a column some system variants lack (SSD contract `variants`) may be absent
+    missing = [c.name for c in sf.table.columns if c.name not in header and c.variants is None]
     for name in unknown:
         problems.append(Problem(sf.relative, "unknown-column", row=1, column=name,
                                 detail=_suggest(name, [m for m in missing] or expected)))
@@ -149,10 +150,13 @@ def stage_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, name: str) -> lis
     hashed = ", ".join(f"coalesce({ident(c)}, '\\N')" for c in sf.table.column_names
                        if c in header)
     rejects, scans = f"{name}_rejects", f"{name}_scans"
+    # columns a system variant lacks (allowed by check_header) are stored empty
+    absent = "".join(f", null::varchar as {ident(c)}" for c in sf.table.column_names
+                     if c not in header)
     try:
         con.execute(
             f"""create or replace temp table {name} as
-                select *, {key} as _record_key,
+                select *{absent}, {key} as _record_key,
                        md5(concat_ws(chr(31), {hashed})) as _row_hash
                 from read_csv({lit(str(sf.path))}, header = true,
                               columns = {{{columns}}}, auto_detect = false, delim = ',',
@@ -234,6 +238,25 @@ def _value_rules(column: Column, latest: str) -> list[tuple[str, str, str]]:
         codes = ", ".join(lit(c) for c in column.codes)
         rules.append(("not-in-code-list", f"{present} and {v} not in ({codes})",
                       f"code list {column.code_list}"))
+    elif column.type == "datetime":
+        # SQL Server datetime text (SSD contract): the date, then optionally the time
+        iso = (f"regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}"
+               f"( [0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}(\\.[0-9]{{1,7}})?)?)?')")
+        dmy = f"regexp_full_match({v}, '[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}( .*)?')"
+        day = f"left({v}, 10)"
+        rules += [
+            ("dmy-date", f"{present} and {dmy}",
+             "write datetimes as YYYY-MM-DD hh:mm:ss.fff"),
+            ("not-a-date", f"{present} and not {iso} and not {dmy}",
+             "SQL Server datetime text: YYYY-MM-DD hh:mm:ss.fff (or YYYY-MM-DD)"),
+            ("impossible-date", f"{present} and {iso} and try_cast({v} as timestamp) is null",
+             ""),
+            ("implausible-date",
+             f"{present} and {iso} and try_cast({v} as timestamp) is not null "
+             f"and ({day} < '{EARLIEST_PLAUSIBLE.isoformat()}' or {day} > '{latest}')",
+             f"plausible: {EARLIEST_PLAUSIBLE.isoformat()} to {latest}; leave an unknown or "
+             "open date empty"),
+        ]
     elif column.type == "date":
         iso = f"regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')"
         dmy = f"regexp_full_match({v}, '[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}')"
@@ -252,7 +275,7 @@ def _value_rules(column: Column, latest: str) -> list[tuple[str, str, str]]:
 
 
 # Column types with few distinct values: their rules run once per distinct value.
-FEW_VALUES = {"date", "code", "flag", "int"}
+FEW_VALUES = {"date", "datetime", "code", "flag", "int"}
 
 
 def _checked_per_value(column: Column) -> bool:
@@ -485,7 +508,8 @@ def check_date_order(con: duckdb.DuckDBPyConnection, sf: StagedFile) -> list[Pro
         con.execute(
             f"""create or replace temp table _disorder as
                 select rowid, {e} as value, {s} as start_value from {sf.staged} t
-                where try_strptime({e}, '%Y-%m-%d') < try_strptime({s}, '%Y-%m-%d')
+                where try_strptime(left({e}, 10), '%Y-%m-%d')
+                      < try_strptime(left({s}, 10), '%Y-%m-%d')
                   and not exists (select 1 from _flags f
                                   where f.tbl = {lit(sf.table.name)} and f.rid = t.rowid
                                     and f.col in ({lit(start)}, {lit(end)}))""")

@@ -12,12 +12,13 @@ from pathlib import Path
 import duckdb
 
 from csc.config import limit_memory
-from csc.contract import Contract, load_contract
+from csc.contract import Contract, Table
 from csc.load.checks import CheckedDrop, check_drop, drop_staged, ident, lit
 from csc.load.history import merge_table
 from csc.load.manifest import changed_loaded_files, loaded_drops
 from csc.load.problems import DropRejected, LoadedDropChanged, Problem
 from csc.load.quarantine import quarantine_drop, release_drop, remove_reports
+from csc.ssd_contract import contract_for, landing_source
 
 DROP_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -72,7 +73,20 @@ def _order_problems(extract_date: str, newest_loaded: str | None) -> list[Proble
 
 # References to these tables are links to a person responsible, not part of a record's
 # chain (contact -> referral -> assessment ...): a reference to a left-out worker is "no link".
-NO_LINK_PARENTS = {"workers"}
+# In an SSD drop the same goes for teams, workers and the placement an episode points at.
+NO_LINK_PARENTS = {"workers", "ssd_professionals", "ssd_department", "ssd_cla_placement"}
+
+
+def _person_column(table: Table, columns: set[str]) -> str | None:
+    """The column holding the record's person id: `person_id` (RAISE/CAF), or the
+    SSD column referring to ssd_person (or ssd_person's own id)."""
+    if "person_id" in columns:
+        return "person_id"
+    for c in table.columns:
+        if c.name in columns and (c.parent == ("ssd_person", "pers_person_id")
+                                  or (table.name == "ssd_person" and c.name == "pers_person_id")):
+            return c.name
+    return None
 
 
 def _leave_out(con: duckdb.DuckDBPyConnection, checked: CheckedDrop) -> None:
@@ -141,7 +155,8 @@ def treat_record_problems(con: duckdb.DuckDBPyConnection, checked: CheckedDrop,
                                        if c != "la_code")
         team = "s.team_id" if "team_id" in columns else "null"
         worker = "s.worker_id" if "worker_id" in columns else "null"
-        person = "s.person_id" if "person_id" in columns else "null"
+        person_column = _person_column(sf.table, columns)
+        person = f"s.{ident(person_column)}" if person_column else "null"
         pii = ", ".join(lit(c.name) for c in sf.table.columns if c.pii) or "null"
         con.execute(f"alter table {sf.staged} add column _left_out boolean default false")
         con.execute(
@@ -249,14 +264,19 @@ def load_new_drops(landing: Path, work_db: Path, contract: Contract | None = Non
     refused one in the same run stay loaded. `quarantine_dir` (default: `quarantine/`
     beside the work database, i.e. `warehouse_paths(...).quarantine`) receives reports when
     the landing folder is not writable. The work database's tables must exist
-    (csc.workdb.prepare_work_db).
+    (csc.workdb.prepare_work_db). With no `contract`, the landing's source decides it
+    (RAISE/CAF or SSD, csc.ssd_contract.landing_source: one source per landing folder).
     """
-    contract = contract or load_contract()
     work_db.parent.mkdir(parents=True, exist_ok=True)
     quarantine_dir = quarantine_dir or work_db.parent / "quarantine"
     total = LoadResult()
     with duckdb.connect(str(work_db)) as con:
         limit_memory(con)
+        if contract is None:
+            loaded = [r[0] for r in con.execute(
+                "select source_file from meta.loaded_files order by extract_date desc")
+                .fetchall()]
+            contract = contract_for(landing_source(landing, loaded))
         done = loaded_drops(con)
         changed = changed_loaded_files(con, landing, contract)
         if changed:
