@@ -63,7 +63,8 @@ sources: $(STAMP)
 
 # Re-render everything generated from the project's data: the dbt sources, the measure
 # table of docs/measures.md (from seeds/process_model_measures.csv) and the tables of
-# docs/extract-contract.md (from csc/contract.yml). Tests fail when any of them is stale.
+# docs/extract-contract.md (from csc/contract.yml) and docs/ssd-contract.md (from
+# csc/ssd_contract.yml). Tests fail when any of them is stale.
 docs: sources
 	$(BIN)/python -m csc.docs
 

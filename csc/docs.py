@@ -4,6 +4,9 @@
   tolerance, definition) from the catalogue seed `seeds/process_model_measures.csv`;
 - docs/extract-contract.md: the files of each source system, their columns, types, keys and
   code lists, from `csc/contract.yml`;
+- docs/ssd-contract.md: the tables of the Standard Safeguarding Dataset (the second source),
+  their columns, types, keys, codes and which system variants hold each column, from
+  `csc/ssd_contract.yml`;
 - docs/loading.md: the loader's rules, their kind (structural or record-level) and what the
   warehouse does with a record breaking a record-level rule, from `csc/load_rules.yml`.
 
@@ -26,6 +29,7 @@ MEASURES_SEED = PROJECT_DIR / "seeds" / "process_model_measures.csv"
 MEASURES_DOC = PROJECT_DIR / "docs" / "measures.md"
 CONTRACT_DOC = PROJECT_DIR / "docs" / "extract-contract.md"
 LOADING_DOC = PROJECT_DIR / "docs" / "loading.md"
+SSD_CONTRACT_DOC = PROJECT_DIR / "docs" / "ssd-contract.md"
 
 END_MARKER = "<!-- END generated -->"
 SECTIONS = {"inputs": "Inputs", "processes": "Processes", "outputs": "Outputs",
@@ -33,7 +37,8 @@ SECTIONS = {"inputs": "Inputs", "processes": "Processes", "outputs": "Outputs",
 SYSTEMS = {"raise": "RAISE (case management)", "caf": "CAF database (early help)",
            "reference": "Reference tables (optional)"}
 TYPE_WORDS = {"id": "id", "text": "text", "date": "date", "int": "whole number",
-              "flag": "flag Y/N", "code": "code"}
+              "flag": "flag Y/N", "code": "code", "datetime": "datetime text",
+              "json": "JSON text", "number": "decimal number"}
 
 
 def begin_marker(source: str) -> str:
@@ -132,6 +137,38 @@ def render_contract(contract: Contract) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_ssd_contract(contract: Contract, variants: tuple[str, ...]) -> str:
+    """The SSD tables (folder `ssd/` of a drop), each column with the variants holding it;
+    the optional reference tables are those of the RAISE/CAF contract."""
+    tables = [t for t in contract.tables.values() if t.system == "ssd"]
+    lines = [f"SSD contract version {contract.version}; system variants: "
+             + ", ".join(f"`{v}`" for v in variants) + ".", ""]
+    lines += _table(["file", "key", "columns"],
+                    [[f"`{t.relative_path}`", ", ".join(t.key), len(t.columns)]
+                     for t in tables])
+    for table in tables:
+        lines += ["", f"#### `{table.relative_path}`", ""]
+        rows = [[f"`{c.name}`", TYPE_WORDS[c.type], "key" if c.name in table.key else "",
+                 "yes" if c.required else "", _column_values(c),
+                 "every variant" if c.variants is None
+                 else ", ".join(c.variants) + " only (may be absent)",
+                 "yes" if c.pii else ""]
+                for c in table.columns]
+        lines += _table(["column", "type", "key", "required", "values", "in", "direct identifier"],
+                        rows)
+        if table.date_order:
+            pairs = "; ".join(f"{b} on or after {a}" for a, b in table.date_order)
+            lines += ["", f"When present: {pairs}."]
+    used = sorted({c.code_list for t in tables for c in t.columns if c.code_list})
+    lines += ["", "#### Code lists", "",
+              "Lists not shown here are the RAISE/CAF contract's (docs/extract-contract.md)."]
+    own = [name for name in used if name not in load_contract().code_lists]
+    if own:
+        lines += [""] + _table(["list", "codes"], [[f"`{n}`", ", ".join(contract.code_lists[n])]
+                                                   for n in own])
+    return "\n".join(lines) + "\n"
+
+
 def render_load_rules(book: dict | None = None) -> str:
     """The table of the loader's rules: kind and treatment (csc/load_rules.yml)."""
     from csc.load.problems import RULES, rule_book
@@ -163,8 +200,11 @@ def replace_generated(page: str, source: str, generated: str) -> str:
 
 
 def doc_files(contract: Contract | None = None,
-              catalogue: list[dict[str, str]] | None = None) -> dict[Path, str]:
+              catalogue: list[dict[str, str]] | None = None,
+              ssd_contract: Contract | None = None) -> dict[Path, str]:
     """Each generated page's path and the full text it should have."""
+    from csc.ssd_contract import load_ssd_contract, ssd_variants
+
     contract = contract or load_contract()
     catalogue = read_catalogue() if catalogue is None else catalogue
     return {
@@ -173,6 +213,11 @@ def doc_files(contract: Contract | None = None,
                                         render_measures(catalogue)),
         CONTRACT_DOC: replace_generated(CONTRACT_DOC.read_text(encoding="utf-8"),
                                         "csc/contract.yml", render_contract(contract)),
+        SSD_CONTRACT_DOC: replace_generated(SSD_CONTRACT_DOC.read_text(encoding="utf-8"),
+                                            "csc/ssd_contract.yml",
+                                            render_ssd_contract(ssd_contract or
+                                                                load_ssd_contract(),
+                                                                ssd_variants())),
         LOADING_DOC: replace_generated(LOADING_DOC.read_text(encoding="utf-8"),
                                        "csc/load_rules.yml", render_load_rules()),
     }
