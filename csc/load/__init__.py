@@ -1,7 +1,8 @@
 """Load extract drops into the raw layer of the work database, keeping history.
 
 A drop is a folder `<landing>/<YYYY-MM-DD>/{raise,caf,reference}/<table>.csv` holding a full
-snapshot of each table. The raw layer keeps each record's versions rather than a copy of
+snapshot of each table, or, in a landing of Standard Safeguarding Dataset drops,
+`<landing>/<YYYY-MM-DD>/ssd/<ssd_table>.csv` (csc.ssd_contract; one source per landing). The raw layer keeps each record's versions rather than a copy of
 every drop:
 
     raw.<table>: the contract's columns as text, exactly as delivered, plus
