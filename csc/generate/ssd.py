@@ -30,6 +30,9 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from csc.contract import Table
 from csc.ssd_contract import load_ssd_contract, ssd_column_names, ssd_variants
@@ -86,7 +89,8 @@ def sql_datetime(value: str, time: str = "00:00:00.000") -> str:
 
 
 def _dt(series: pd.Series) -> pd.Series:
-    return series.map(sql_datetime)
+    """sql_datetime over a column, vectorised."""
+    return series.where(series == "", series + " 00:00:00.000")
 
 
 def _time_of_day(record_id: str) -> str:
@@ -108,6 +112,24 @@ def _read(folder: Path, name: str) -> pd.DataFrame | None:
 
 def _keyed(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame["la_code"] + "|" + frame[column]
+
+
+class _Row:
+    """Attribute access to one row of plain column lists."""
+
+    __slots__ = ("_names", "_values")
+
+    def __init__(self, names: dict[str, int], values: tuple) -> None:
+        self._names, self._values = names, values
+
+    def __getattr__(self, name: str) -> str:
+        return self._values[self._names[name]]
+
+    @classmethod
+    def rows(cls, frame: pd.DataFrame, columns: list[str]):
+        names = {c: i for i, c in enumerate(columns)}
+        for values in zip(*(frame[c].tolist() for c in columns), strict=True):
+            yield cls(names, values)
 
 
 @dataclass
@@ -311,45 +333,52 @@ def _care(d: RaiseDrop) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Da
     reviews."""
     e = d.tables["cla_episodes"].sort_values(["la_code", "person_id", "start_date",
                                               "episode_id"], kind="stable")
+    columns = ["la_code", "person_id", "episode_id", "start_date", "end_date",
+               "reason_new_episode", "legal_status", "placement_type", "placement_provider",
+               "reason_ceased", "reason_place_change"]
     episodes, placements, legal, periods = [], [], [], []
-    for (la, person), rows in e.groupby(["la_code", "person_id"], sort=False):
-        previous_end = None
-        cla_id = entered = ""
-        placement: dict | None = None
-        status: dict | None = None
-        for row in rows.itertuples(index=False):
-            new_period = (row.reason_new_episode == "S" or previous_end is None
-                          or previous_end != row.start_date)
-            if new_period:
-                cla_id, entered = "CLA" + row.episode_id, row.start_date
-                periods.append((la, person, cla_id, entered))
-            if new_period or row.reason_new_episode in NEW_PLACEMENT or placement is None:
-                placement = {"la_code": la, "clap_cla_placement_id": "PL" + row.episode_id,
-                             "clap_cla_id": cla_id, "clap_person_id": person,
-                             "clap_cla_placement_start_date": row.start_date,
-                             "clap_cla_placement_type": row.placement_type,
-                             "clap_cla_placement_urn": "", "clap_cla_placement_distance": "",
-                             "clap_cla_placement_provider": row.placement_provider,
-                             "clap_cla_placement_postcode": ""}
-                placements.append(placement)
-            placement["clap_cla_placement_end_date"] = row.end_date
-            placement["clap_cla_placement_change_reason"] = row.reason_place_change
-            if new_period or row.reason_new_episode in NEW_LEGAL_STATUS or status is None:
-                status = {"la_code": la, "lega_legal_status_id": "LS" + row.episode_id,
-                          "lega_person_id": person, "lega_legal_status": row.legal_status,
-                          "lega_legal_status_start_date": row.start_date}
-                legal.append(status)
-            status["lega_legal_status_end_date"] = row.end_date
-            episodes.append({
-                "la_code": la, "clae_cla_episode_id": row.episode_id, "clae_person_id": person,
-                "clae_cla_placement_id": placement["clap_cla_placement_id"],
-                "clae_cla_episode_start_date": row.start_date,
-                "clae_cla_episode_start_reason": row.reason_new_episode,
-                "clae_cla_primary_need_code": "", "clae_cla_episode_ceased_date": row.end_date,
-                "clae_cla_episode_ceased_reason": row.reason_ceased, "clae_cla_id": cla_id,
-                "clae_referral_id": "", "clae_cla_last_iro_contact_date": "",
-                "clae_entered_care_date": entered})
-            previous_end = row.end_date or None
+    child = None
+    previous_end: str | None = None
+    cla_id = entered = ""
+    placement: dict | None = None
+    status: dict | None = None
+    # plain tuples, one child after another (sorted): much faster than pandas groupby
+    for row in _Row.rows(e, columns):
+        la, person = row.la_code, row.person_id
+        if (la, person) != child:
+            child, previous_end, placement, status = (la, person), None, None, None
+        new_period = (row.reason_new_episode == "S" or previous_end is None
+                      or previous_end != row.start_date)
+        if new_period:
+            cla_id, entered = "CLA" + row.episode_id, row.start_date
+            periods.append((la, person, cla_id, entered))
+        if new_period or row.reason_new_episode in NEW_PLACEMENT or placement is None:
+            placement = {"la_code": la, "clap_cla_placement_id": "PL" + row.episode_id,
+                         "clap_cla_id": cla_id, "clap_person_id": person,
+                         "clap_cla_placement_start_date": row.start_date,
+                         "clap_cla_placement_type": row.placement_type,
+                         "clap_cla_placement_urn": "", "clap_cla_placement_distance": "",
+                         "clap_cla_placement_provider": row.placement_provider,
+                         "clap_cla_placement_postcode": ""}
+            placements.append(placement)
+        placement["clap_cla_placement_end_date"] = row.end_date
+        placement["clap_cla_placement_change_reason"] = row.reason_place_change
+        if new_period or row.reason_new_episode in NEW_LEGAL_STATUS or status is None:
+            status = {"la_code": la, "lega_legal_status_id": "LS" + row.episode_id,
+                      "lega_person_id": person, "lega_legal_status": row.legal_status,
+                      "lega_legal_status_start_date": row.start_date}
+            legal.append(status)
+        status["lega_legal_status_end_date"] = row.end_date
+        episodes.append({
+            "la_code": la, "clae_cla_episode_id": row.episode_id, "clae_person_id": person,
+            "clae_cla_placement_id": placement["clap_cla_placement_id"],
+            "clae_cla_episode_start_date": row.start_date,
+            "clae_cla_episode_start_reason": row.reason_new_episode,
+            "clae_cla_primary_need_code": "", "clae_cla_episode_ceased_date": row.end_date,
+            "clae_cla_episode_ceased_reason": row.reason_ceased, "clae_cla_id": cla_id,
+            "clae_referral_id": "", "clae_cla_last_iro_contact_date": "",
+            "clae_entered_care_date": entered})
+        previous_end = row.end_date or None
     frames = [pd.DataFrame(x) for x in (episodes, placements, legal)]
     dates = {"clae_cla_episode_start_date", "clae_cla_episode_ceased_date",
              "clae_entered_care_date", "clap_cla_placement_start_date",
@@ -480,6 +509,18 @@ def ssd_tables(d: RaiseDrop) -> dict[str, pd.DataFrame]:
         "ssd_involvements": _involvements(d)}
 
 
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """UTF-8 CSV with a header, RFC 4180 quoting, an empty field for no value (pyarrow's
+    writer: several times faster than pandas')."""
+    arrays = []
+    for column in frame.columns:
+        values = pa.array(frame[column].astype(str).tolist(), pa.string())
+        arrays.append(pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values))
+    pacsv.write_csv(pa.Table.from_arrays(arrays, names=list(frame.columns)), str(path),
+                    write_options=pacsv.WriteOptions(include_header=True,
+                                                     quoting_style="needed"))
+
+
 def write_ssd_drop(raise_drop: Path, out_drop: Path, variant: str = "lcs",
                    links: pd.DataFrame | None = None) -> int:
     """Write the SSD drop (`out_drop`/ssd/*.csv, plus the reference tables and the
@@ -497,7 +538,7 @@ def write_ssd_drop(raise_drop: Path, out_drop: Path, variant: str = "lcs",
         table: Table = contract.table(name)
         columns = ssd_column_names(table, variant)
         frame = frame.reindex(columns=columns, fill_value="").fillna("")
-        frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
+        _write_csv(frame, folder / f"{name}.csv")
         rows += len(frame)
     for extra in sorted(raise_drop.iterdir()):
         if extra.name in ("raise", "caf"):
