@@ -2,8 +2,8 @@
 
 A drop is a folder `<landing>/<YYYY-MM-DD>/{raise,caf,reference}/<table>.csv` holding a full
 snapshot of each table, or, in a landing of Standard Safeguarding Dataset drops,
-`<landing>/<YYYY-MM-DD>/ssd/<ssd_table>.csv` (csc.ssd_contract; one source per landing). The raw layer keeps each record's versions rather than a copy of
-every drop:
+`<landing>/<YYYY-MM-DD>/ssd/<ssd_table>.csv` (csc.ssd_contract; one source per landing).
+The raw layer keeps each record's versions rather than a copy of every drop:
 
     raw.<table>: the contract's columns as text, exactly as delivered, plus
       _record_key  the primary key as one string
