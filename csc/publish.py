@@ -292,10 +292,9 @@ def docs_page(manifest: dict, catalog: dict, published: set[tuple[str, str]]
     PublishRefused when the page would hold the pseudonym key."""
     from dbt.task.docs import DOCS_INDEX_FILE_PATH
 
-    for node in manifest.get("nodes", {}).values():
-        if "compiled_code" in node:
-            node["compiled_code"] = None
-            node["compiled"] = False
+    manifest = {**manifest, "nodes": {
+        uid: {**node, "compiled_code": None, "compiled": False} if "compiled_code" in node
+        else node for uid, node in (manifest.get("nodes") or {}).items()}}
     kept = {kind: {uid: entry for uid, entry in (catalog.get(kind) or {}).items()
                    if (entry["metadata"]["schema"], entry["metadata"]["name"]) in published}
             for kind in ("nodes", "sources")}
