@@ -115,3 +115,14 @@ def test_dbt_source_freshness_says_what_the_count_of_days_says(manifest_only_wor
     monkeypatch.setenv("CSC_STALE_AFTER_DAYS", "5")
     result = check_freshness(manifest_only_work_db)
     assert (result.staleness.threshold, result.dbt_status, result.warnings) == (5, "pass", [])
+
+
+def test_refresh_refuses_a_threshold_that_is_not_a_whole_number_of_days(tmp_path, capsys,
+                                                                       monkeypatch):
+    from csc.cli import main as csc_main
+
+    monkeypatch.delenv("CSC_STALE_AFTER_DAYS", raising=False)
+    assert csc_main(["refresh", "--landing", str(tmp_path), "--warehouse",
+                     str(tmp_path / "csc.duckdb"), "--stale-after-days", "-1"]) == 2
+    assert "whole number of days, 0 or more" in capsys.readouterr().err
+    assert not (tmp_path / "csc.work.duckdb").exists()  # no refresh started
