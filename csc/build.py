@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from csc import hooks
-from csc.config import dbt_profiles_dir, dbt_project_dir, set_offline_env
+from csc.config import dbt_profiles_dir, dbt_project_dir, set_offline_env, stale_after_days
 
 # What dbt reads from the project: a change to any of these files rebuilds.
 PROJECT_INPUTS = ("models", "macros", "seeds", "tests/dbt", "dbt_project.yml",
@@ -77,16 +77,22 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[key] = old
 
 
-def dbt_invoke(args: list[str], work_db: Path, callbacks: list[Callable] | None = None):
+def dbt_invoke(args: list[str], work_db: Path, callbacks: list[Callable] | None = None,
+               env: dict[str, str] | None = None, manifest=None):
     """Invoke dbt with the project's profile pointed at `work_db`; return dbt's result.
-    `callbacks` receive every dbt event (dbtRunner's callback interface)."""
+    `callbacks` receive every dbt event (dbtRunner's callback interface); `env` sets more
+    environment variables for the call; `manifest` (a parsed dbt Manifest) skips the
+    parse. The staleness threshold the source freshness config reads
+    (CSC_STALE_AFTER_DAYS) is passed to every call, so each parse sees the same value."""
     set_offline_env()
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
 
-    with _environment(CSC_BUILD_DB=str(work_db)):
+    values = {"CSC_BUILD_DB": str(work_db), "CSC_STALE_AFTER_DAYS": str(stale_after_days()),
+              **(env or {})}
+    with _environment(**values):
         try:
-            return dbtRunner(callbacks=callbacks or []).invoke(
+            return dbtRunner(manifest=manifest, callbacks=callbacks or []).invoke(
                 [*args, "--project-dir", str(dbt_project_dir()),
                  "--profiles-dir", str(dbt_profiles_dir()), "--quiet"]
             )
@@ -271,3 +277,20 @@ def marts_rows(work_db: Path) -> int:
             "select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
         return sum(con.execute(f'select count(*) from marts."{t}"').fetchone()[0]
                    for (t,) in tables)
+
+
+def dbt_docs_artifacts(work_db: Path) -> tuple[dict, dict]:
+    """The dbt docs site's two documents for the project built in `work_db`: the manifest
+    of a parse (partial parsing: the build's parse is reused when nothing changed; never
+    compiled, so it holds each model's SQL as written, with no rendered variable such as
+    the pseudonym key) and the catalog `dbt docs generate --no-compile` reads from the
+    work database with that manifest (no second parse). Both as JSON-ready dicts."""
+    parsed = dbt_invoke(["parse"], work_db)
+    if parsed.exception is not None or not parsed.success:
+        raise BuildFailed(f"dbt parse failed: {parsed.exception or '(see dbt log)'}")
+    manifest = parsed.result
+    generated = dbt_invoke(["docs", "generate", "--no-compile"], work_db, manifest=manifest)
+    if generated.exception is not None or not generated.success:
+        raise BuildFailed(f"dbt docs generate failed: {generated.exception or '(see dbt log)'}")
+    return (manifest.writable_manifest().to_dict(omit_none=False),
+            generated.result.to_dict(omit_none=False))

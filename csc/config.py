@@ -46,6 +46,28 @@ def limit_memory(con) -> None:
     con.execute(f"set memory_limit = '{memory_limit()}'")
 
 
+# The newest extract loaded is stale when it is more than this many days older than today
+# (docs/operations.md, "Stale data"): the refresh still runs, and says so in its log, in
+# meta.refresh_runs, in the report's banner and through `dbt source freshness`.
+# Override with CSC_STALE_AFTER_DAYS or `csc refresh --stale-after-days`.
+DEFAULT_STALE_AFTER_DAYS = 2
+
+
+def stale_after_days(value: int | str | None = None) -> int:
+    """The staleness threshold in days: `value` when given, else CSC_STALE_AFTER_DAYS, else
+    DEFAULT_STALE_AFTER_DAYS. A whole number, 0 or more (ValueError otherwise)."""
+    if value is None or value == "":
+        value = os.environ.get("CSC_STALE_AFTER_DAYS", "").strip() or DEFAULT_STALE_AFTER_DAYS
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        days = -1
+    if days < 0 or str(days) != str(value).strip():
+        raise ValueError(f"the staleness threshold must be a whole number of days, 0 or "
+                         f"more (CSC_STALE_AFTER_DAYS / --stale-after-days): got {value!r}")
+    return days
+
+
 def set_offline_env() -> None:
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
@@ -84,6 +106,16 @@ class WarehousePaths:
     @property
     def quarantine(self) -> Path:
         return self.directory / "quarantine"
+
+    @property
+    def docs_site(self) -> Path:
+        """The dbt docs site of the published marts: one static page, `index.html`,
+        replaced atomically after each publication (csc.publish.publish_docs_site)."""
+        return self.directory / "docs"
+
+    @property
+    def docs_index(self) -> Path:
+        return self.docs_site / "index.html"
 
 
 def warehouse_paths(warehouse: str | os.PathLike[str] | None = None) -> WarehousePaths:

@@ -14,6 +14,7 @@ postcode, upn), or a text value shaped like a UPN or a full postcode.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -257,6 +258,92 @@ def publish_warehouse(paths: WarehousePaths, run_id: str | None = None,
     finally:
         os.close(dir_fd)
     return result
+
+
+# --- The dbt docs site ----------------------------------------------------------------------
+
+@dataclass
+class DocsSite:
+    """The dbt docs site a publication wrote: one static page."""
+
+    path: Path                 # <warehouse folder>/docs/index.html
+    models: int                # dbt models documented (their descriptions and lineage)
+    catalog_tables: list[str]  # "schema.table" with catalog entries: the published ones
+    size: int                  # bytes of the page
+
+
+def _secrets() -> list[str]:
+    """Values the docs site must never hold: the pseudonym key, when one is set."""
+    key = os.environ.get("CSC_PSEUDONYM_KEY", "")
+    return [key] if key.strip() else []
+
+
+def docs_page(manifest: dict, catalog: dict, published: set[tuple[str, str]]
+              ) -> tuple[str, list[str]]:
+    """The static page of the dbt docs site (what `dbt docs generate --static` writes: dbt's
+    own index.html with the manifest and the catalog inlined, so it opens from a file with
+    no network) and the tables its catalog describes.
+
+    The manifest is the project as written (every model's description, SQL and lineage,
+    from the raw sources to the marts); compiled SQL is dropped. The catalog keeps only
+    the tables in `published` ((schema, table) of the published file): the schemas the
+    published file does not hold (raw, staging, intermediate, reference, linkage) are on
+    the site as code and lineage only, never with their columns as built. Raises
+    PublishRefused when the page would hold the pseudonym key."""
+    from dbt.task.docs import DOCS_INDEX_FILE_PATH
+
+    manifest = {**manifest, "nodes": {
+        uid: {**node, "compiled_code": None, "compiled": False} if "compiled_code" in node
+        else node for uid, node in (manifest.get("nodes") or {}).items()}}
+    kept = {kind: {uid: entry for uid, entry in (catalog.get(kind) or {}).items()
+                   if (entry["metadata"]["schema"], entry["metadata"]["name"]) in published}
+            for kind in ("nodes", "sources")}
+    catalog = {**catalog, **kept}
+    manifest_text, catalog_text = json.dumps(manifest), json.dumps(catalog)
+    for secret in _secrets():
+        if secret in manifest_text or secret in catalog_text:
+            raise PublishRefused("docs site not published: it would hold the pseudonym key "
+                                 "(CSC_PSEUDONYM_KEY)")
+    page = Path(DOCS_INDEX_FILE_PATH).read_text(encoding="utf-8")
+    for placeholder, text in (('"MANIFEST.JSON INLINE DATA"', manifest_text),
+                              ('"CATALOG.JSON INLINE DATA"', catalog_text)):
+        if placeholder not in page:
+            raise RuntimeError(f"dbt's docs page has no {placeholder} to fill (dbt changed?)")
+        page = page.replace(placeholder, text)
+    tables = sorted(f"{e['metadata']['schema']}.{e['metadata']['name']}"
+                    for entries in kept.values() for e in entries.values())
+    return page, tables
+
+
+def publish_docs_site(paths: WarehousePaths) -> DocsSite:
+    """Write the dbt docs site of the published marts to `paths.docs_index` (docs_page)
+    and swap it in: written beside it, then renamed over it, so a reader sees the old page
+    or the new one, never half of one. Call after the publication (the catalog is checked
+    against the published file)."""
+    from csc.build import dbt_docs_artifacts
+
+    manifest, catalog = dbt_docs_artifacts(paths.work)
+    with duckdb.connect(str(paths.published), read_only=True) as con:
+        published = set(published_tables(con, con.execute(
+            "select current_database()").fetchone()[0]))
+    page, tables = docs_page(manifest, catalog, published)
+    target = paths.docs_index
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.publishing")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(page)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    dir_fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    models = sum(1 for n in manifest.get("nodes", {}).values()
+                 if n.get("resource_type") == "model")
+    return DocsSite(path=target, models=models, catalog_tables=tables,
+                    size=target.stat().st_size)
 
 
 def publish(paths: WarehousePaths) -> list[str]:

@@ -37,7 +37,8 @@ PUBLISHED_COLUMNS = (
     "run_id", "started_at", "finished_at", "status", "failed_step", "drops_loaded",
     "rows_loaded", "versions_added", "versions_closed", "record_problems", "dbt_nodes",
     "validation_result", "measures_published", "measure_rows", "published_rows",
-    "step_seconds", "step_rows", "step_attempts",
+    "step_seconds", "step_rows", "step_attempts", "newest_extract", "extract_age_days",
+    "stale_after_days", "stale", "freshness_status",
 )
 
 

@@ -167,6 +167,14 @@ REFRESH_RUNS_COLUMNS: dict[str, str] = {
     "report_path": "varchar",
     "log_file": "varchar",            # the plain-text log of this run
     "flow_run_id": "varchar",         # Prefect flow run
+    # freshness (csc.freshness): how old the newest extract loaded is on the run's day
+    "newest_extract": "date",         # extract date of the newest drop loaded
+    "extract_age_days": "integer",    # whole days from it to the day the run checked
+    "stale_after_days": "integer",    # the staleness threshold in force (days)
+    "stale": "boolean",               # extract_age_days > stale_after_days: warned
+    "freshness_status": "varchar",    # dbt source freshness on meta.loaded_drops: pass | warn | ...
+    "warnings": "varchar",            # the run's warnings, one a line (stale data, drift)
+    "docs_site": "varchar",           # the dbt docs site (index.html) this run published
 }
 RUN_LOG = [
     "create schema if not exists meta",

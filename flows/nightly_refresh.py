@@ -1,7 +1,7 @@
 """The nightly refresh, as a Prefect flow. It is the runbook:
 
-    load new drops -> link CAF children to RAISE -> dbt build -> validate -> publish
-    -> render reports
+    load new drops -> check freshness -> link CAF children to RAISE -> dbt build
+    -> validate -> publish -> publish the dbt docs site -> render reports
 
 Each step is a task that calls a plain function of the `csc` package (tested without
 Prefect) and returns its result. Tasks receive paths and plain values, never connections,
@@ -16,7 +16,12 @@ per step, attempts, measures published, where the Data Docs and the log are); a 
 `running` by a refresh that died is marked by the next one; the run is `succeeded` once
 the reports are rendered. A failed validation stops the run before publishing. When any
 step before the publish fails the published warehouse is exactly as it was: only the
-publish step's atomic rename ever changes it.
+publish step's atomic rename ever changes it. The dbt docs site beside it
+(`<warehouse folder>/docs/index.html`) is replaced the same way, after the publication.
+
+Stale data never stops a run: when the newest extract loaded is older than the staleness
+threshold (csc.freshness; default 2 days, CSC_STALE_AFTER_DAYS) the freshness step warns
+in the log and in meta.refresh_runs, and the report says so in its banner.
 
 The log of each run, in words, goes to the Prefect server (when there is one) and to
 `<warehouse folder>/logs/refresh-<run id>.log`.
@@ -38,6 +43,7 @@ from prefect.runtime import task_run as task_run_context
 from csc.build import BuildResult, build_plan, marts_rows, run_dbt_build
 from csc.config import set_offline_env, warehouse_paths
 from csc.fixes import export_records_to_fix
+from csc.freshness import FreshnessResult, check_freshness
 from csc.linkage import (
     LinkageConfig,
     LinkageResult,
@@ -48,7 +54,13 @@ from csc.linkage import (
 )
 from csc.load import DropRejected, LoadResult, load_new_drops
 from csc.pseudonym import DemoKeyRefused, require_real_key
-from csc.publish import PublishRefused, PublishResult, publish_warehouse
+from csc.publish import (
+    DocsSite,
+    PublishRefused,
+    PublishResult,
+    publish_docs_site,
+    publish_warehouse,
+)
 from csc.report import ReportFiles, render_report, report_la_codes
 from csc.validate import ValidationResult, validate_build
 from flows.recorder import (  # noqa: F401 - the flow's public names, for its callers
@@ -121,6 +133,13 @@ def load_drops(landing: str, work_db: str) -> LoadResult:
     return load_new_drops(Path(landing), Path(work_db))
 
 
+@step_task("freshness", "check freshness")
+def freshness(work_db: str) -> FreshnessResult:
+    """How old the newest extract loaded is, by csc's count and by `dbt source freshness`
+    (csc.freshness): stale data is a warning, never a failure."""
+    return check_freshness(Path(work_db))
+
+
 @step_task("link", "link CAF children")
 def link_caf(work_db: str, warehouse_dir: str, new_drops: bool) -> LinkageResult | None:
     """Link CAF children to RAISE persons (csc.linkage) when there is something new: new
@@ -176,6 +195,14 @@ def publish_step(warehouse: str, run_id: str) -> PublishResult:
     return result
 
 
+@step_task("docs", "publish the dbt docs site", retries=1, retry_delay_seconds=5,
+           retry_condition_fn=retry_on(OSError, never=(PublishRefused,)))
+def publish_docs(warehouse: str) -> DocsSite:
+    """The dbt docs site of the published marts beside the published file, swapped in
+    (csc.publish.publish_docs_site)."""
+    return publish_docs_site(warehouse_paths(warehouse))
+
+
 @step_task("report", "render reports", retries=1, retry_delay_seconds=5,
            retry_condition_fn=retry_on(OSError))
 def render_reports(warehouse: str, reports_dir: str) -> list[ReportFiles]:
@@ -198,13 +225,16 @@ def nightly_refresh(landing: str, warehouse: str | None = None,
     with refresh_run(paths, landing_dir, get_run_logger(),
                      flow_run_id=str(flow_run_context.get_id() or "")) as run:
         loaded = run.step("load", load_drops, str(landing_dir), work)
+        fresh = run.step("freshness", freshness, work)  # stale data: a warning only
         linked = run.step("link", link_caf, work, str(paths.directory),
                           bool(loaded.drops_loaded))
         built = run.step("build", build, work)
         # the gate: a failed expectation stops the run here, nothing is published
         validation = run.step("validate", validate, work, str(paths.gx_root))
         published = run.step("publish", publish_step, str(paths.published), run.run_id)
+        docs = run.step("docs", publish_docs, str(paths.published))
         reports_made = run.step("report", render_reports, str(paths.published),
                                 str(reports_dir))
-    return run.summary(loaded=loaded, linkage=linked, build=built, validation=validation,
-                       published=published, reports=reports_made)
+    return run.summary(loaded=loaded, freshness=fresh, linkage=linked, build=built,
+                       validation=validation, published=published, docs=docs,
+                       reports=reports_made)

@@ -6,6 +6,8 @@ marks the run `succeeded` when the runbook has done every step, or `failed` at t
 that raised. `RefreshRun.step` runs one step: it times it, writes what the step's result
 says to the run's row (the columns of `describe`, and the step's seconds, rows and
 attempts), announces it to the progress listeners (the `csc refresh` command) and logs it.
+A step's warnings (stale data, validation drift) are logged as warnings and kept in the
+row's `warnings` column; they never stop the run.
 """
 
 from __future__ import annotations
@@ -31,16 +33,20 @@ from csc.workdb import prepare_work_db
 
 if TYPE_CHECKING:
     from csc.build import BuildResult
+    from csc.freshness import FreshnessResult
     from csc.linkage import LinkageResult
     from csc.load import LoadResult
-    from csc.publish import PublishResult
+    from csc.publish import DocsSite, PublishResult
     from csc.report import ReportFiles
     from csc.validate import ValidationResult
 
-STEPS = ("load", "link", "build", "validate", "publish", "report")
-STEP_TITLES = {"load": "load new drops", "link": "link CAF children to RAISE",
-               "build": "dbt build", "validate": "validate",
-               "publish": "publish", "report": "render reports"}
+STEPS = ("load", "freshness", "link", "build", "validate", "publish", "docs", "report")
+STEP_TITLES = {"load": "load new drops", "freshness": "check freshness",
+               "link": "link CAF children to RAISE", "build": "dbt build",
+               "validate": "validate", "publish": "publish",
+               "docs": "publish the dbt docs site", "report": "render reports"}
+# How a step's warnings are introduced in the log.
+WARNING_TITLES = {"validate": "Validation warning", "freshness": "Freshness warning"}
 NO_REPORTS = "no local authority in the warehouse"
 
 
@@ -119,6 +125,18 @@ def _load(r: LoadResult, paths: WarehousePaths) -> Described:
         rows=r.rows_read)
 
 
+def _freshness(r: FreshnessResult, paths: WarehousePaths) -> Described:
+    s = r.staleness
+    verdict = (f"STALE (more than {s.threshold} days)" if s.stale
+               else f"fresh (stale after {s.threshold} days)")
+    return Described(
+        f"{s.figures_as_at()}: {verdict}; dbt source freshness: {r.dbt_status}",
+        columns={"newest_extract": s.newest_extract, "extract_age_days": s.days,
+                 "stale_after_days": s.threshold, "stale": s.stale,
+                 "freshness_status": r.dbt_status},
+        warnings=r.warnings)
+
+
 def _link(r: LinkageResult | None, paths: WarehousePaths) -> Described:
     if r is None:
         return Described("nothing new to link")
@@ -155,14 +173,21 @@ def _publish(r: PublishResult, paths: WarehousePaths) -> Described:
         rows=r.total_rows)
 
 
+def _docs(r: DocsSite, paths: WarehousePaths) -> Described:
+    return Described(
+        f"{r.path}: {r.models} dbt models with their lineage, the catalog of "
+        f"{len(r.catalog_tables)} published tables",
+        columns={"docs_site": r.path})
+
+
 def _report(r: list[ReportFiles], paths: WarehousePaths) -> Described:
     path = r[0].html if r else None
     return Described(str(path) if path else NO_REPORTS, columns={"report_path": path})
 
 
 DESCRIBE: dict[str, Callable[[Any, WarehousePaths], Described]] = {
-    "load": _load, "link": _link, "build": _build, "validate": _validate,
-    "publish": _publish, "report": _report}
+    "load": _load, "freshness": _freshness, "link": _link, "build": _build,
+    "validate": _validate, "publish": _publish, "docs": _docs, "report": _report}
 
 
 # --- The run -------------------------------------------------------------------------------
@@ -177,11 +202,14 @@ class RefreshSummary:
     seconds: dict[str, float]     # step -> seconds
     stale_runs: dict[str, str]    # earlier runs found unfinished -> status given
     loaded: LoadResult
+    freshness: FreshnessResult
     linkage: LinkageResult | None  # None: nothing new to link
     build: BuildResult
     validation: ValidationResult
     published: PublishResult
+    docs: DocsSite
     reports: list[ReportFiles]
+    warnings: list[str] = field(default_factory=list)  # the run's warnings, as logged
 
     @property
     def report_path(self) -> Path | None:
@@ -203,6 +231,7 @@ class RefreshRun:
         self.rows: dict[str, int] = {}
         self.attempts: dict[str, int] = {}
         self.stale_runs: dict[str, str] = {}
+        self.warnings: list[str] = []
         self.current = "start"
         self._started = time.monotonic()
 
@@ -219,9 +248,11 @@ class RefreshRun:
         self.seconds[name] = round(time.monotonic() - self._started, 2)
         if described.rows is not None:
             self.rows[name] = described.rows
-        self._write(**described.columns)
         for warning in described.warnings:
-            self.logger.warning("Validation warning: %s", warning)
+            self.logger.warning("%s: %s", WARNING_TITLES.get(name, STEP_TITLES[name]), warning)
+        self.warnings += described.warnings
+        self._write(**described.columns,
+                    **({"warnings": "\n".join(self.warnings)} if described.warnings else {}))
         if described.failure is not None:
             raise ValidationFailed(described.failure)
         announce(StepEvent(name, "finished", described.detail, self.seconds[name]))
@@ -233,7 +264,8 @@ class RefreshRun:
         """The summary of this run with the steps' `results` (RefreshSummary's fields)."""
         return RefreshSummary(run_id=self.run_id, warehouse=self.paths.published,
                               log_file=self.log_file, seconds=self.seconds,
-                              stale_runs=self.stale_runs, **results)
+                              stale_runs=self.stale_runs, warnings=list(self.warnings),
+                              **results)
 
     def _write(self, **columns: object) -> None:
         update_run(self.paths.work, self.run_id, step_seconds=self.seconds,
@@ -259,9 +291,12 @@ class RefreshRun:
                    step_seconds=self.seconds, step_rows=self.rows,
                    step_attempts=self.attempts)
         announce(StepEvent(step, "failed", message, self.seconds[step]))
-        unchanged = ("The published warehouse was already replaced; only the reports are "
-                     "missing." if step == "report" else
-                     "The published warehouse is unchanged.")
+        unchanged = {
+            "report": "The published warehouse was already replaced; only the reports are "
+                      "missing.",
+            "docs": "The published warehouse was already replaced; its docs site is the "
+                    "previous one and the reports are missing (`csc report` renders them).",
+        }.get(step, "The published warehouse is unchanged.")
         self.logger.error("Refresh %s failed at the %s step: %s. %s", self.run_id, step,
                           message, unchanged)
         if isinstance(failure, Exception):

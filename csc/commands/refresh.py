@@ -8,7 +8,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from csc.config import warehouse_paths
+from csc.config import stale_after_days, warehouse_paths
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     ref.add_argument("--reports", default=None,
                      help="folder for the rendered reports (default: reports/ beside the "
                           "warehouse folder)")
+    ref.add_argument("--stale-after-days", type=int, default=None, metavar="DAYS",
+                     help="warn when the newest extract loaded is more than DAYS days old "
+                          "(default: $CSC_STALE_AFTER_DAYS or 2; docs/operations.md)")
     ref.add_argument("--verbose", action="store_true",
                      help="also show Prefect's own log lines on the console")
     ref.set_defaults(func=run)
@@ -37,6 +40,14 @@ def run(args: argparse.Namespace) -> int:
 
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if args.stale_after_days is not None:
+        try:
+            days = stale_after_days(args.stale_after_days)
+        except ValueError as exc:
+            err.print(f"csc refresh: {exc}", markup=False)
+            return 2
+        # Through the environment, so every step and every dbt call sees the same one.
+        os.environ["CSC_STALE_AFTER_DAYS"] = str(days)
     if not args.verbose:
         # Prefect's console lines would interleave with the progress below; they still go
         # to the Prefect server and to the run's log file.
@@ -76,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
                                   reports=args.reports)
     except RefreshFailed as exc:
         err.print(f"csc refresh: FAILED at the {exc.step} step: {exc.reason}", markup=False)
-        if exc.step == "report":
+        if exc.step in ("docs", "report"):
             err.print(f"The warehouse {paths.published} was published; the reports were not "
                       "rendered.", markup=False)
         else:
@@ -111,15 +122,21 @@ def _print_summary(out, summary, elapsed: float) -> None:
                          f"{loaded.versions_added:,} record versions added"),
         ("dbt build", "skipped: nothing new since the last build" if build.skipped else
          f"{build.nodes} nodes passed ({build.plan} build)"),
+        ("Freshness", f"{summary.freshness.staleness.figures_as_at()}"
+                      + (" STALE" if summary.freshness.staleness.stale else "")
+                      + f"; dbt source freshness: {summary.freshness.dbt_status}"),
         ("Validation", validation.summary()),
         ("Published", f"{summary.warehouse}: {published.measures} measures, "
                       f"{published.measure_rows:,} measure values, "
                       f"{len(published.tables)} tables, {published.total_rows:,} rows"),
         ("Data Docs", str(validation.data_docs or "") or "(none)"),
+        ("dbt docs", str(summary.docs.path)),
         ("Report", str(summary.report_path or "") or f"not rendered ({NO_REPORTS})"),
         ("Log", str(summary.log_file)),
         ("Time", f"{_seconds(elapsed)} ({steps})"),
     ]
+    for warning in summary.warnings:
+        lines.append(("Warning", warning))
     for old, status in summary.stale_runs.items():
         lines.insert(0, ("Earlier run", f"{old} had not finished; marked {status}"))
     out.print(f"[bold green]Refresh {summary.run_id} succeeded.[/]")

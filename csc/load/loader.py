@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from csc import clock
 from csc.config import limit_memory
 from csc.contract import Contract, Table
 from csc.load.checks import CheckedDrop, check_drop, drop_staged, ident, lit
@@ -56,13 +57,22 @@ def find_drops(landing: Path) -> list[str]:
     return sorted(p.name for p in landing.iterdir() if p.is_dir() and DROP_DIR.match(p.name))
 
 
-def _order_problems(extract_date: str, newest_loaded: str | None) -> list[Problem]:
-    """A drop must be a real date, later than every drop already loaded."""
+def _order_problems(extract_date: str, newest_loaded: str | None,
+                    today: date | None = None) -> list[Problem]:
+    """A drop must be a real date, not after `today` (default: the clock's), and later
+    than every drop already loaded."""
     try:
-        date.fromisoformat(extract_date)
+        dated = date.fromisoformat(extract_date)
     except ValueError:
         return [Problem(f"{extract_date}/", "not-a-drop-date", value=extract_date,
                         detail="name drop folders by the extract date, YYYY-MM-DD")]
+    today = today or clock.today()
+    if dated > today:
+        return [Problem(f"{extract_date}/", "dated-in-the-future", value=extract_date, detail=(
+            f"drop folder {extract_date}/ is dated {extract_date}, after today ({today}): "
+            "an extract cannot be taken on a day still to come. Check the folder's name "
+            "and the clock of the system that exported it; rename the folder to the date "
+            "the extract was taken, or move it out of the landing folder"))]
     if newest_loaded is not None and extract_date < newest_loaded:
         return [Problem(f"{extract_date}/", "older-than-loaded", value=extract_date, detail=(
             f"drop {newest_loaded} is already loaded and history cannot be rewritten; "
@@ -198,11 +208,12 @@ def treat_record_problems(con: duckdb.DuckDBPyConnection, checked: CheckedDrop,
 
 def load_drop(con: duckdb.DuckDBPyConnection, landing: Path, extract_date: str,
               contract: Contract, quarantine_dir: Path,
-              newest_loaded: str | None = None) -> LoadResult:
+              newest_loaded: str | None = None, today: date | None = None) -> LoadResult:
     """Check one drop, then merge it in one transaction. A drop failing any check is
-    quarantined and DropRejected raised; the history is then exactly as it was."""
+    quarantined and DropRejected raised; the history is then exactly as it was. `today`
+    (default: the clock's, csc.clock) is the date a drop may not be after."""
     started = time.monotonic()
-    problems = _order_problems(extract_date, newest_loaded)
+    problems = _order_problems(extract_date, newest_loaded, today)
     checked = None
     if not problems:
         checked = check_drop(con, landing, extract_date, contract)
@@ -282,10 +293,12 @@ def load_new_drops(landing: Path, work_db: Path, contract: Contract | None = Non
         if changed:
             raise LoadedDropChanged(changed[0].file.split("/")[0], changed)
         newest = max(done) if done else None
+        today = clock.today()  # one date for the whole run
         for extract_date in find_drops(landing):
             if extract_date in done:
                 continue
-            total.add(load_drop(con, landing, extract_date, contract, quarantine_dir, newest))
+            total.add(load_drop(con, landing, extract_date, contract, quarantine_dir, newest,
+                                today))
             newest = extract_date
         closing = time.monotonic()
     total.seconds["close"] = time.monotonic() - closing

@@ -49,6 +49,7 @@ RULES: dict[str, str] = {
     "too-many-problems": "too many records with record-level problems",
     "not-a-drop-date": "drop folder is not named by a real date",
     "older-than-loaded": "drop is older than the newest loaded drop",
+    "dated-in-the-future": "drop is dated after today",
     "changed-after-load": "file changed after its drop was loaded",
     "added-after-load": "file added after its drop was loaded",
 }

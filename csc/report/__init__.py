@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from csc.config import WarehousePaths
+from csc.freshness import staleness_of
 from csc.report.data import (
     FIGURE_TABLES,
     ReportInputError,
@@ -68,12 +70,25 @@ def render_report(warehouse: Path, period: str | None, la_code: str, out_dir: Pa
     xlsx = out_dir / f"cabinet-report-{stem}{suffix}.xlsx"
     clinic = out_dir / f"performance-clinic-{stem}{suffix}.html"
     now = datetime.now()
-    _write_text(html, render_cabinet_html(data, clinic.name, now))
-    _write_text(clinic, render_clinic_html(data, tracker, html.name, now, fixes))
+    status = _status(warehouse, out_dir, data.latest_extract)
+    _write_text(html, render_cabinet_html(data, clinic.name, now, **status))
+    _write_text(clinic, render_clinic_html(data, tracker, html.name, now, fixes, **status))
     tmp = xlsx.with_name(f".{xlsx.name}.tmp.xlsx")
     write_workbook(data, tmp)
     os.replace(tmp, xlsx)
     return ReportFiles(html=html, xlsx=xlsx, clinic=clinic, period=data.period.label)
+
+
+def _status(warehouse: Path, out_dir: Path, latest_extract) -> dict:
+    """The banner and the link every page carries: `stale`, the staleness of the latest
+    extract when it is over the threshold (csc.freshness; today from csc.clock), and
+    `docs_href`, the dbt docs site published beside the warehouse, relative to the pages
+    (None when there is none)."""
+    staleness = staleness_of(latest_extract) if latest_extract is not None else None
+    docs = WarehousePaths(published=warehouse.resolve()).docs_index
+    return {"stale": staleness if staleness is not None and staleness.stale else None,
+            "docs_href": Path(os.path.relpath(docs, out_dir.resolve())).as_posix()
+            if docs.is_file() else None}
 
 
 def report_la_codes(warehouse: Path) -> list[str]:

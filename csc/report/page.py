@@ -10,6 +10,7 @@ from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from csc.freshness import Staleness
 from csc.report.charts import POLARITY_WORDS, format_value, trend_charts
 from csc.report.data import Figure, ReportData
 from csc.report.fixlist import FixList
@@ -106,10 +107,12 @@ def _suffix(day: int) -> str:
 
 
 def render_cabinet_html(data: ReportData, clinic_href: str,
-                        generated_at: datetime | None = None) -> str:
+                        generated_at: datetime | None = None, stale: Staleness | None = None,
+                        docs_href: str | None = None) -> str:
+    """`stale`: the banner's staleness (None: no banner); `docs_href`: the dbt docs site."""
     generated_at = generated_at or datetime.now()
     sections = build_sections(data)
-    context = _common(data, generated_at) | {
+    context = _common(data, generated_at) | {"stale": stale, "docs_href": docs_href} | {
         "title": f"Children's Social Care Performance & Activity {data.period.label}",
         "sections": sections, "table1": build_table1(data),
         "table1_window": _table1_window(data), "table1_source": data.table1_source,
@@ -127,10 +130,11 @@ def render_cabinet_html(data: ReportData, clinic_href: str,
 
 def render_clinic_html(data: ReportData, tracker: Tracker, cabinet_href: str,
                        generated_at: datetime | None = None,
-                       fixes: FixList | None = None) -> str:
+                       fixes: FixList | None = None, stale: Staleness | None = None,
+                       docs_href: str | None = None) -> str:
     generated_at = generated_at or datetime.now()
     columns = report_columns(data.period)
-    context = _common(data, generated_at) | {
+    context = _common(data, generated_at) | {"stale": stale, "docs_href": docs_href} | {
         "title": f"Performance clinic {data.period.label}: teams, workers and First Contact",
         "sections": build_sections(data, ("beyond",)),
         "charts": trend_charts(data, ("beyond",)),

@@ -4,10 +4,12 @@ session's shared ones (tests/conftest.py); what a test runs next runs on a priva
 
 import hashlib
 import shutil
+from datetime import date
 
 import duckdb
 import pytest
 
+from csc import clock
 from csc.cli import main as csc_main
 from csc.config import warehouse_paths
 from csc.generate import DEMO_PERIODS
@@ -25,7 +27,7 @@ def _figures(path):
 
 
 def test_refresh_publishes_and_is_idempotent(prefect_harness, nightly_flow, published_demo,
-                                             demo_landing, tmp_path):
+                                             demo_landing, tmp_path, monkeypatch):
     # The session's shared published_demo (read here read-only): the first demo drop
     # published, then every later drop in one more refresh, built incrementally.
     summary, warehouse = published_demo.summary, published_demo.published
@@ -47,11 +49,25 @@ def test_refresh_publishes_and_is_idempotent(prefect_harness, nightly_flow, publ
         assert published[period.label] == period.contacts
 
     # A second refresh over the same landing folder (on a private copy of the warehouse)
-    # loads nothing and changes no figure.
+    # loads nothing and changes no figure. Its clock says two days after the newest drop,
+    # 2014-04-14: on the staleness threshold (2 days), so fresh, and it must not warn
+    # (test_stale_refresh.py checks the stale runs of published_demo do).
     warehouse = published_demo.copy_to(tmp_path / "demo").published
+    monkeypatch.setattr(clock, "today", lambda: date(2014, 4, 16))
     again = nightly_flow.nightly_refresh(landing=str(demo_landing), warehouse=str(warehouse))
     assert again.loaded.drops_loaded == []
     assert again.build.skipped  # nothing new: the marts of the first build stand
+    fresh = again.freshness
+    assert (fresh.staleness.days, fresh.staleness.stale, fresh.dbt_status) == (2, False, "pass")
+    assert not any("stale" in w for w in again.warnings)
+    assert "Freshness warning" not in again.log_file.read_text(encoding="utf-8")
+    for page in (again.reports[0].html, again.reports[0].clinic):
+        assert 'id="stale-banner"' not in page.read_text(encoding="utf-8")
+    with duckdb.connect(str(warehouse_paths(warehouse).work), read_only=True) as con:
+        assert con.execute("select extract_age_days, stale, freshness_status, "
+                           "coalesce(warnings, '') like '%stale data%' from meta.refresh_runs "
+                           "where run_id = ?", [again.run_id]).fetchone() == (
+            2, False, "pass", False)
     assert dict(_figures(warehouse)) == published
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select status from meta.refresh_runs order by started_at"
