@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -180,7 +181,7 @@ def test_a_bad_datetime_and_a_bad_code_load_flagged_and_the_records_are_kept(
 
 def test_history_keeps_two_versions_of_a_record_changed_between_drops(ssd_landings, tmp_path):
     landing, (first,) = _one_drop(ssd_landings["lcs"], tmp_path)
-    second = "2099-01-01"
+    second = (date.fromisoformat(first) + timedelta(days=28)).isoformat()
     shutil.copytree(landing / first, landing / second)
     path = landing / second / "ssd" / "ssd_cin_episodes.csv"
     header, rows = _rows(path)
@@ -189,7 +190,6 @@ def test_history_keeps_two_versions_of_a_record_changed_between_drops(ssd_landin
     open_["cine_close_reason"] = "RC8"
     _write(path, header, rows)
     work = _work(tmp_path)
-    # the second drop is far in the future: its dates stay plausible only from its own date
     result = load_new_drops(landing, work)
     assert result.drops_loaded == [first, second]
     with duckdb.connect(str(work), read_only=True) as con:
