@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 LANDING ?= landing
 WAREHOUSE ?= warehouse/csc.duckdb
 
-.PHONY: venv venv-spark demo test lint lock lock-spark sources docs clean
+.PHONY: venv venv-spark venv-bi demo test lint lock lock-spark lock-bi sources docs clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,20 @@ $(SPARK_STAMP): $(STAMP) requirements-spark.lock
 	touch $(SPARK_STAMP)
 
 venv-spark: $(SPARK_STAMP)
+
+# Optional: a BI tool of its own (docs/bi.md). Apache Superset with duckdb-engine and a
+# DuckDB 1.x in .venv-bi, a second venv made from requirements-bi.lock (Superset pins a stack
+# the project's cannot share). `make test` then also runs tests/bi (Superset reading the
+# published file) instead of skipping it; CI (.ci/run) runs `make venv-bi` before `make test`,
+# so there it always runs. `uv pip sync` keeps the venv exactly the lock.
+BI_VENV := .venv-bi
+BI_STAMP := $(BI_VENV)/.installed-stamp
+$(BI_STAMP): $(STAMP) requirements-bi.lock
+	test -x $(BI_VENV)/bin/python || $(PYTHON) -m venv --without-pip $(BI_VENV)
+	$(BIN)/uv pip sync --python $(BI_VENV)/bin/python --quiet --compile-bytecode requirements-bi.lock
+	touch $(BI_STAMP)
+
+venv-bi: $(BI_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/csc generate --out $(LANDING)
@@ -57,6 +71,10 @@ lock: $(STAMP)
 lock-spark: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --extra spark --python-version 3.11 -o requirements-spark.lock
 
+# The BI environment's lock, from requirements-bi.in alone (not the project's dependencies).
+lock-bi: $(STAMP)
+	$(BIN)/uv pip compile requirements-bi.in --python-version 3.11 -o requirements-bi.lock
+
 # Re-render the dbt source declarations from csc/contract.yml.
 sources: $(STAMP)
 	$(BIN)/python -m csc.dbt_sources
@@ -69,4 +87,4 @@ docs: sources
 	$(BIN)/python -m csc.docs
 
 clean:
-	rm -rf $(VENV) target logs warehouse reports $(LANDING)
+	rm -rf $(VENV) $(BI_VENV) target logs warehouse reports $(LANDING)
