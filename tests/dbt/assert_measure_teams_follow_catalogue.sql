@@ -2,8 +2,9 @@
 -- catalogue row says (seeds/process_model_measures.csv, team_source; docs/measures.md,
 -- "Breakdowns"). One row per record that is not:
 --   * team_source 'record': the team and worker are not those the record itself carries
---     (the contact's, referral's or assessment's; the referral behind an S47 enquiry or a
---     conference), or the record is of a kind that carries none
+--     (the contact's, referral's or assessment's, the contact's for a referral with neither
+--     team nor worker; the referral behind an S47 enquiry or a conference), or the record is
+--     of a kind that carries none
 --   * team_source 'allocation': they are not those of the child's allocation in force on
 --     the record's event date (started on or before it, not ended before it; the
 --     latest-started of several), read here from the allocations as they stood on the
@@ -23,11 +24,36 @@ records as (
 ),
 
 own_teams as (
-    select as_at, la_code, 'contact' as record_type, contact_id as record_id, team_id, worker_id
+    select
+        as_at,
+        la_code,
+        'contact' as record_type,
+        contact_id as record_id,
+        team_id,
+        worker_id
     from {{ ref('int_contacts_as_at') }}
     union all
-    select as_at, la_code, 'referral', referral_id, team_id, worker_id
-    from {{ ref('int_referrals_as_at') }}
+    -- a referral with neither team nor worker: its contact's (the front door's decision)
+    select
+        referrals.as_at,
+        referrals.la_code,
+        'referral',
+        referrals.referral_id,
+        case
+            when referrals.team_id is null and referrals.worker_id is null
+                then contacts.team_id
+            else referrals.team_id
+        end,
+        case
+            when referrals.team_id is null and referrals.worker_id is null
+                then contacts.worker_id
+            else referrals.worker_id
+        end
+    from {{ ref('int_referrals_as_at') }} as referrals
+    left join {{ ref('int_contacts_as_at') }} as contacts
+        on contacts.as_at = referrals.as_at
+        and contacts.la_code = referrals.la_code
+        and contacts.contact_id = referrals.contact_id
     union all
     select as_at, la_code, 'assessment', assessment_id, team_id, worker_id
     from {{ ref('int_assessments_as_at') }}
