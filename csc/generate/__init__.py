@@ -25,7 +25,7 @@ import pyarrow as pa
 from csc.config import PROJECT_DIR
 from csc.contract import Contract, load_contract
 from csc.generate.calendar import WorkingDays, add_months, day, to_date
-from csc.generate.contacts import FRONT_DOOR_STREAM, delay_decisions
+from csc.generate.contacts import FRONT_DOOR_STREAM, delay_decisions, pull_back_cases
 from csc.generate.dirt import DIRT_STREAM, TRUTH_COLUMNS, TableDirt, plan_dirt
 from csc.generate.drops import DropWriter, encode_drops
 from csc.generate.history import build_history
@@ -93,8 +93,9 @@ def _build_la(plan: LaPlan, working_days: WorkingDays, seed: int, horizon_end: i
     SERVICE_STREAM)."""
     rng = np.random.default_rng(seed)
     history = build_history(plan, working_days, rng, horizon_end)
-    delay_decisions(history, plan, working_days, horizon_end,
-                    np.random.default_rng([seed, FRONT_DOOR_STREAM]))
+    front_door = np.random.default_rng([seed, FRONT_DOOR_STREAM])
+    pull_back_cases(history, plan, working_days, front_door)
+    delay_decisions(history, plan, working_days, horizon_end, front_door)
     tables, truth = assemble(plan.la_code, history, contract, plan.size, rng, horizon_end,
                              np.random.default_rng([seed, SERVICE_STREAM]),
                              born_before_caf=not plan.calibrated)

@@ -223,20 +223,16 @@ def delay_decisions(history, plan, working_days, horizon_end: int,
     quarter end inside a spell finds contacts undecided for more than 5 working days).
 
     A closed-and-logged contact is still decided by the drop that first reports its quarter
-    (its outcome is known there). A referral moves with its decision, and so does everything
-    that follows it (assessments, closure, kept the same number of working days apart),
-    only for a simple case (a child referred once, NFA or one initial or single assessment
-    and perhaps a core one, no section 47 enquiry, CP plan or CAF) and, in a calibrated
-    plan, only where no date crosses the end of a reported period or the extract date that
-    reports it: the calibrated
-    figures stay as they were, while a 2012-13 referral may move to the next quarter (only
-    the year is published). Draws from its own stream (FRONT_DOOR_STREAM)."""
+    (its outcome is known there). A referral is dated by its decision and the report's
+    Table 1 counts it in its contact's quarter, so a referral waits only within the
+    quarter; it moves with its decision, and so does everything that follows it (see
+    _simple_cases and _unfrozen: in a calibrated plan every calibrated figure stays as it
+    was). Draws from its own stream (FRONT_DOOR_STREAM)."""
     contacts, referrals = history.contacts, history.referrals
     quarters = plan.quarters
     spells = decision_spells(quarters, working_days, rng)
     n_contacts = len(contacts)
-    contact_day = contacts.contact_date.to_numpy()
-    position = working_days.count_to(contact_day) - 1
+    position = working_days.count_to(contacts.contact_date.to_numpy()) - 1
     waits = rng.random(n_contacts) < SPELL_SHARE
     wait = rng.integers(*WAIT_DAYS, n_contacts)
     spell = np.searchsorted(spells[:, 0], position, side="right") - 1
@@ -244,21 +240,88 @@ def delay_decisions(history, plan, working_days, horizon_end: int,
     decision = contacts.decision_date.to_numpy().astype(np.int64)
     delayed = np.maximum(working_days.at(position + wait), decision)
     candidate = in_spell & waits & ~contacts.late.to_numpy() & (delayed > decision)
-    # closed and logged: decided by the quarter's drop, and soon after the quarter
     quarter = contacts.quarter.to_numpy()
+    # closed and logged: decided by the quarter's drop, and soon after the quarter
     cap = np.minimum.reduce([quarters.end.to_numpy()[quarter] + CLOSED_LOGGED_GRACE,
                              quarters.reported.to_numpy()[quarter] - 1,
                              np.full(n_contacts, horizon_end)])
     closed = candidate & (contacts.outcome.to_numpy() == CLOSED_LOGGED)
     decision[closed] = np.maximum(decision[closed], np.minimum(
         delayed[closed], working_days.at(working_days.last_pos(cap[closed]))))
-    # referrals: simple cases, moved whole
-    moving = _movable_referrals(history, plan, candidate, delayed, horizon_end, working_days)
-    contact_of = referrals.contact_id.to_numpy()[moving]
-    decision[contact_of] = delayed[contact_of]
     contacts["decision_date"] = decision
-    if len(moving):
-        _move_referrals(history, moving, delayed[contact_of], working_days)
+    # referrals: within the contact's quarter, simple cases moved whole
+    in_quarter = delayed <= np.minimum(quarters.end.to_numpy()[quarter], horizon_end)
+    contact_of = referrals.contact_id.to_numpy()
+    rows = np.flatnonzero(_simple_cases(history) & candidate[contact_of]
+                          & in_quarter[contact_of])
+    steps = (working_days.count_to(delayed[contact_of[rows]])
+             - working_days.count_to(decision[contact_of[rows]]))
+    rows, steps = _unfrozen(history, plan, rows, steps, working_days, move_contact=False)
+    _shift_cases(history, rows, steps, working_days, move_contact=False)
+
+
+PULLED_BACK = (10, 30)  # cases pulled back over each quarter end of a year published whole
+
+
+def pull_back_cases(history, plan, working_days, rng: np.random.Generator) -> None:
+    """In a calibrated plan, the quarters the report publishes only as part of their year
+    (2012-13's) would each hold exactly a quarter of the year: at each of their quarter
+    ends some simple cases of the next quarter's first days are moved back a few working
+    days into the quarter before, contact, referral and all (still recorded when they were:
+    a contact recorded a few days after it was made). The year's figures stay the same
+    (no date crosses a frozen day, _unfrozen); its quarters differ. A contact and its
+    referral stay in one quarter (Table 1). Draws from the front door's stream."""
+    if not plan.calibrated:
+        return
+    quarters = plan.quarters
+    contacts, referrals = history.contacts, history.referrals
+    whole_year_only = quarters.reported.to_numpy() > quarters.end.to_numpy() + 14
+    simple = np.flatnonzero(_simple_cases(history))
+    contact_of = referrals.contact_id.to_numpy()[simple]
+    contact_day = contacts.contact_date.to_numpy()[contact_of]
+    late = contacts.late.to_numpy()[contact_of]
+    decision = referrals.referral_date.to_numpy()[simple]
+    rows, steps = [], []
+    for boundary in quarters.end.to_numpy()[whole_year_only] + 1:
+        eligible = np.flatnonzero((contact_day >= boundary) & (contact_day < boundary + 10)
+                                  & ~late)
+        chosen = pick(eligible, int(rng.integers(*PULLED_BACK)), rng)
+        last_before = working_days.last_pos(boundary - 1)
+        rows.append(simple[chosen])
+        steps.append(-(working_days.count_to(decision[chosen]) - 1 - last_before
+                       + rng.integers(0, 3, len(chosen))))
+    if not rows:
+        return
+    rows, steps = _unfrozen(history, plan, np.concatenate(rows), np.concatenate(steps),
+                            working_days, move_contact=True)
+    _shift_cases(history, rows, steps, working_days, move_contact=True)
+    # their quarter is now the one before
+    contact_of = referrals.contact_id.to_numpy()[rows]
+    quarter = np.searchsorted(quarters.start.to_numpy(),
+                              contacts.contact_date.to_numpy()[contact_of], side="right") - 1
+    for frame, at in ((contacts, contact_of), (referrals, rows)):
+        values = frame.quarter.to_numpy().copy()
+        values[at] = quarter
+        frame["quarter"] = values
+
+
+def _simple_cases(history) -> np.ndarray:
+    """Referrals whose whole case can move in time without changing anything else measured:
+    a child referred once, NFA at once or one initial or single assessment (perhaps a core
+    one after it), no section 47 enquiry, CP plan or CAF."""
+    referrals, assessments = history.referrals, history.assessments
+    person = referrals.person.to_numpy()
+    once = ~pd.Series(person).duplicated(keep=False).to_numpy()
+    is_core = assessments.type.to_numpy() == "core"
+    n_first = np.bincount(assessments.referral_id.to_numpy()[~is_core], minlength=len(referrals))
+    fate, outcome = referrals.fate.to_numpy(), referrals.outcome.to_numpy()
+    simple = (((outcome == NFA) & (fate == NFA)
+               & (referrals.nfa_date.to_numpy() == referrals.referral_date.to_numpy())
+               & (n_first == 0))
+              | ((outcome == ASSESSED) & (n_first == 1)))
+    others = np.concatenate([np.asarray(history.plan_person),
+                             history.cafs.person.to_numpy()])
+    return simple & once & ~referrals.s47.to_numpy() & ~np.isin(person, others)
 
 
 def _frozen_days(plan) -> np.ndarray:
@@ -274,80 +337,86 @@ def _frozen_days(plan) -> np.ndarray:
                                      year_start - 1]).astype(np.int64))
 
 
-def _movable_referrals(history, plan, candidate: np.ndarray, delayed: np.ndarray,
-                       horizon_end: int, working_days) -> np.ndarray:
-    """Rows of `history.referrals` whose contact waits and whose case can move whole."""
+def _case_dates(history, rows: np.ndarray, move_contact: bool
+                ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(case position, date) pairs of every date that moves with the cases in `rows`."""
     referrals, assessments = history.referrals, history.assessments
-    contact_of = referrals.contact_id.to_numpy()
-    person = referrals.person.to_numpy()
-    once = ~pd.Series(person).duplicated(keep=False).to_numpy()
-    is_core = assessments.type.to_numpy() == "core"
-    n_first = np.bincount(assessments.referral_id.to_numpy()[~is_core], minlength=len(referrals))
-    fate, outcome = referrals.fate.to_numpy(), referrals.outcome.to_numpy()
-    simple = (((outcome == NFA) & (fate == NFA)
-               & (referrals.nfa_date.to_numpy() == referrals.referral_date.to_numpy())
-               & (n_first == 0))
-              | ((outcome == ASSESSED) & (n_first == 1)))
-    others = np.concatenate([np.asarray(history.plan_person),
-                             history.cafs.person.to_numpy()])
-    simple &= once & ~referrals.s47.to_numpy() & ~np.isin(person, others)
-    simple &= candidate[contact_of] & (delayed[contact_of] <= horizon_end)
-    rows = np.flatnonzero(simple)
+    here = np.arange(len(rows))
+    dates = [(here, referrals[column].to_numpy()[rows])
+             for column in ("referral_date", "nfa_date", "closure")]
+    if move_contact:
+        dates.append((here, history.contacts.contact_date.to_numpy()[
+            referrals.contact_id.to_numpy()[rows]]))
+    position = pd.Series(here, index=rows).reindex(assessments.referral_id.to_numpy()).to_numpy()
+    of_row = ~np.isnan(position)
+    for column in ("start", "completed"):
+        dates.append((position[of_row].astype(np.int64), assessments[column].to_numpy()[of_row]))
+    return dates
+
+
+def _unfrozen(history, plan, rows: np.ndarray, steps: np.ndarray, working_days,
+              move_contact: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The cases that can move `steps` working days without a date crossing a frozen day
+    (a period holds its end day, a drop its extract date: crossing is from on or before a
+    frozen day to after it, or back)."""
     frozen = _frozen_days(plan)
     if len(frozen) == 0 or len(rows) == 0:
-        return rows
-    old = referrals.referral_date.to_numpy()[rows]
-    new = delayed[contact_of[rows]]
-    steps = working_days.count_to(new) - working_days.count_to(old)
-    calendar = new - old
-
-    def crossing(when: np.ndarray, step: np.ndarray, days: np.ndarray) -> np.ndarray:
-        # a period holds its end day, a drop its extract date: crossing is from on or
-        # before a frozen day to after it
+        return rows, steps
+    calendar = _calendar_shift(history, rows, steps, working_days)
+    crosses = np.zeros(len(rows), dtype=bool)
+    for case, when in _case_dates(history, rows, move_contact):
         real = (when != NONE) & (when < 10**8)
-        moved = np.where(real, _shifted(when, step, days, working_days), when)
-        return real & (np.searchsorted(frozen, moved, side="left")
-                       != np.searchsorted(frozen, when, side="left"))
+        moved = _shifted(when, steps[case], calendar[case], working_days)
+        np.logical_or.at(crosses, case, real & (
+            np.searchsorted(frozen, moved, side="left")
+            != np.searchsorted(frozen, when, side="left")))
+    return rows[~crosses], steps[~crosses]
 
-    crosses = (crossing(old, steps, calendar)
-               | crossing(referrals.closure.to_numpy()[rows], steps, calendar))
-    position = pd.Series(np.arange(len(rows)), index=rows).reindex(
-        assessments.referral_id.to_numpy()).to_numpy()
-    of_row = ~np.isnan(position)
-    which = position[of_row].astype(np.int64)
-    for column in ("start", "completed"):
-        when = assessments[column].to_numpy()[of_row]
-        np.logical_or.at(crosses, which, crossing(when, steps[which], calendar[which]))
-    return rows[~crosses]
+
+def _calendar_shift(history, rows: np.ndarray, steps: np.ndarray, working_days) -> np.ndarray:
+    """Days each case's referral date moves: what other (non-working) days move by."""
+    old = history.referrals.referral_date.to_numpy()[rows]
+    return _shifted(old, steps, np.zeros(len(rows), dtype=np.int64), working_days) - old
 
 
 def _shifted(days: np.ndarray, steps: np.ndarray, calendar: np.ndarray, working_days
              ) -> np.ndarray:
-    """Working days moved `steps` working days on; other days `calendar` days on."""
+    """Working days moved `steps` working days on (back if negative); other days `calendar`
+    days; NONE and open (10**8 and over) left as they are."""
+    days = np.asarray(days, dtype=np.int64)
+    real = (days != NONE) & (days < 10**8)
     is_working = working_days.at(working_days.first_pos(days)) == days
-    return np.where(is_working, working_days.at(working_days.count_to(days) - 1 + steps),
-                    days + calendar)
+    moved = np.where(is_working, working_days.at(working_days.count_to(days) - 1 + steps),
+                     days + calendar)
+    return np.where(real, moved, days)
 
 
-def _move_referrals(history, rows: np.ndarray, new_day: np.ndarray, working_days) -> None:
-    """Move each referral in `rows` to `new_day` with its NFA, closure and assessment."""
-    referrals, assessments = history.referrals, history.assessments
-    old = referrals.referral_date.to_numpy()[rows]
-    steps = working_days.count_to(new_day) - working_days.count_to(old)
-    calendar = new_day - old
+def _shift_cases(history, rows: np.ndarray, steps: np.ndarray, working_days,
+                 move_contact: bool) -> None:
+    """Move each case in `rows` `steps` working days: referral, NFA, closure, assessments,
+    its contact's decision (and, with `move_contact`, its contact's date)."""
+    if len(rows) == 0:
+        return
+    referrals, assessments, contacts = history.referrals, history.assessments, history.contacts
+    calendar = _calendar_shift(history, rows, steps, working_days)
     for column in ("referral_date", "nfa_date", "closure"):
         values = referrals[column].to_numpy().astype(np.int64)
-        real = (values[rows] != NONE) & (values[rows] < 10**8)
-        values[rows] = np.where(real, _shifted(values[rows], steps, calendar, working_days),
-                                values[rows])
+        values[rows] = _shifted(values[rows], steps, calendar, working_days)
         referrals[column] = values
-    moved = pd.Series(np.arange(len(rows)), index=rows)
-    of_referral = moved.reindex(assessments.referral_id.to_numpy()).to_numpy()
-    hit = ~np.isnan(of_referral)
-    which = of_referral[hit].astype(np.int64)
+    position = pd.Series(np.arange(len(rows)), index=rows).reindex(
+        assessments.referral_id.to_numpy()).to_numpy()
+    hit = ~np.isnan(position)
+    case = position[hit].astype(np.int64)
     for column in ("start", "completed"):
         values = assessments[column].to_numpy().astype(np.int64)
-        real = values[hit] != NONE
-        values[hit] = np.where(real, _shifted(values[hit], steps[which], calendar[which],
-                                              working_days), values[hit])
+        values[hit] = _shifted(values[hit], steps[case], calendar[case], working_days)
         assessments[column] = values
+    contact_of = referrals.contact_id.to_numpy()[rows]
+    for column, moves in (("decision_date", True), ("contact_date", move_contact)):
+        if moves:
+            values = contacts[column].to_numpy().astype(np.int64)
+            values[contact_of] = (referrals.referral_date.to_numpy()[rows]
+                                  if column == "decision_date"
+                                  else _shifted(values[contact_of], steps, calendar,
+                                                working_days))
+            contacts[column] = values
