@@ -25,10 +25,12 @@ import pyarrow as pa
 from csc.config import PROJECT_DIR
 from csc.contract import Contract, load_contract
 from csc.generate.calendar import WorkingDays, add_months, day, to_date
+from csc.generate.contacts import FRONT_DOOR_STREAM, delay_decisions, pull_back_cases
 from csc.generate.dirt import DIRT_STREAM, TRUTH_COLUMNS, TableDirt, plan_dirt
 from csc.generate.drops import DropWriter, encode_drops
 from csc.generate.history import build_history
 from csc.generate.reference import demo_reference, synthetic_reference, write_reference
+from csc.generate.service import SERVICE_STREAM
 from csc.generate.tables import assemble
 from csc.generate.targets import (
     DEMO_LA,
@@ -85,10 +87,17 @@ class GenerationResult:
 def _build_la(plan: LaPlan, working_days: WorkingDays, seed: int, horizon_end: int,
               contract: Contract) -> tuple[dict[str, pa.Table], pd.DataFrame, list[str]]:
     """One LA's contract tables, its true CAF child -> person mapping and the targets its
-    history could not meet; the history and the tables draw from one random stream."""
+    history could not meet; the history and the tables draw from one random stream, the
+    front door's bad spells (csc.generate.contacts.delay_decisions) and the service (teams,
+    workers, allocations) each from one of their own (the seed and FRONT_DOOR_STREAM,
+    SERVICE_STREAM)."""
     rng = np.random.default_rng(seed)
     history = build_history(plan, working_days, rng, horizon_end)
+    front_door = np.random.default_rng([seed, FRONT_DOOR_STREAM])
+    pull_back_cases(history, plan, working_days, front_door)
+    delay_decisions(history, plan, working_days, horizon_end, front_door)
     tables, truth = assemble(plan.la_code, history, contract, plan.size, rng, horizon_end,
+                             np.random.default_rng([seed, SERVICE_STREAM]),
                              born_before_caf=not plan.calibrated)
     return tables, truth, history.shortfalls
 
