@@ -177,7 +177,6 @@ def team_runs(spans: pd.DataFrame) -> pd.DataFrame:
     # a new run where the person or the level changes
     new = np.ones(len(level), dtype=bool)
     new[1:] = (person[1:] != person[:-1]) | (level[1:] != level[:-1])
-    run_of = np.cumsum(new) - 1
     first = np.flatnonzero(new)
     run_start = day[first]
     run_person = person[first]
@@ -186,7 +185,6 @@ def team_runs(spans: pd.DataFrame) -> pd.DataFrame:
     next_same[:-1] = run_person[1:] == run_person[:-1]
     next_same[-1] = False
     run_end = np.where(next_same, np.roll(run_start, -1), NEVER)
-    del run_of
     runs = pd.DataFrame({"person": run_person, "level": run_level, "start": run_start,
                          "end": run_end})
     previous_open = np.zeros(len(runs), dtype=bool)
