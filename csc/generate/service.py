@@ -75,7 +75,7 @@ KINDS = {
                            "allocated_social_worker", 18, 7),
     IN_CARE: TeamKind("CIC", "Children in Care Team {n}", "social_worker",
                       "allocated_social_worker", 17, 7),
-    LEAVING_CARE: TeamKind("LCT", "Leaving Care Team {n}", "family_support_worker",
+    LEAVING_CARE: TeamKind("LCT", "Leaving Care Team {n}", "personal_adviser",
                            "personal_adviser", 22, 7),
 }
 CONTACTS_PER_OFFICER = 1100  # contacts a year one first contact officer decides

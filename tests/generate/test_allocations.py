@@ -192,7 +192,7 @@ def test_caseloads_are_realistic(demo_landing):
         assert 17 <= advisers.median() <= 27, (drop, advisers.describe())
         assert loads.children.max() <= 40, drop
         assert set(loads.role) <= {"social_worker", "senior_practitioner",
-                                   "family_support_worker"}  # no team manager holds cases
+                                   "personal_adviser"}  # no team manager holds cases
 
 
 def test_workers_join_over_the_drops(demo_landing):
