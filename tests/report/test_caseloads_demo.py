@@ -131,3 +131,22 @@ def test_clinic_page_shows_the_demo_caseloads(published_demo, demo, tmp_path):
     for team, label, shown in teams:
         assert int(shown.replace(",", "")) == figures[("open_cases_at_period_end", "team", team)]
         assert team == "unallocated" or (label.endswith(f"({team})") and label != f"({team})")
+
+
+def test_first_contact_tracker_shows_a_backlog_on_a_demo_date(published_demo, demo, tmp_path):
+    """The demo's front door has bad weeks: on 31 March 2014 (the end of 2013-14 Q4) some
+    contacts had waited more than five working days for a decision. The clinic's tracker
+    lists exactly the records of first_contact_over_5wd for that period, oldest first."""
+    waiting = [r[0] for r in demo.execute("""
+        select record_id from marts.measure_records
+        where la_code = '808' and measure_id = 'first_contact_over_5wd'
+          and reporting_period = ? and in_numerator""", [PERIOD]).fetchall()]
+    assert waiting, "the demo has no front-door backlog at the end of 2013-14 Q4"
+    files = render_report(published_demo.published, PERIOD, "808", tmp_path)
+    page = files.clinic.read_text(encoding="utf-8")
+    section = page[page.index('id="tracker"'):]
+    section = section[:section.index("</section>")]
+    listed = re.findall(r'<tr data-contact="([^"]+)">', section)
+    assert sorted(listed) == sorted(waiting)
+    days = [int(d) for d in re.findall(r'<td class="num">(\d+)</td>', section)]
+    assert days and min(days) > 5
