@@ -127,10 +127,11 @@ def published_demo(prefect_harness, nightly_flow, demo_landing, first_drop_publi
     warehouse (first_drop_published, a full build), then every later drop in one more
     refresh, as a night after a gap would bring them (load, link, an incremental dbt build
     that keeps the first drop's as-reported figures, GX, publish, reports;
-    tests/test_kept_computations.py checks it equals a full rebuild). `root/landing` holds
-    every drop. Shared, read-only (see FlowWarehouse). The generator's true CAF-to-RAISE
-    mapping is given to the second link step, so meta.linkage_runs (work database) and
-    summary.linkage carry the linkage's precision and recall."""
+    tests/test_kept_computations.py checks every mart equals the full build of
+    demo_all_at_once). `root/landing` holds every drop. Shared, read-only (see
+    FlowWarehouse). The generator's true CAF-to-RAISE mapping is given to the second link
+    step, so meta.linkage_runs (work database) and summary.linkage carry the linkage's
+    precision and recall."""
     root = tmp_path_factory.mktemp("published-demo")
     first_drop_published.copy_to(root)
     for drop in sorted(p for p in demo_landing.iterdir() if p.is_dir())[1:]:
