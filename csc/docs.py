@@ -1,7 +1,7 @@
 """Render the parts of the docs that restate the project's own data.
 
 - docs/measures.md: the table of measures (id, title as printed, unit, period kind, polarity,
-  tolerance, definition) from the catalogue seed `seeds/process_model_measures.csv`;
+  tolerance, team source, definition) from the catalogue seed `seeds/process_model_measures.csv`;
 - docs/extract-contract.md: the files of each source system, their columns, types, keys and
   code lists, from `csc/contract.yml`;
 - docs/ssd-contract.md: the tables of the Standard Safeguarding Dataset (the second source),
@@ -34,6 +34,8 @@ SSD_CONTRACT_DOC = PROJECT_DIR / "docs" / "ssd-contract.md"
 END_MARKER = "<!-- END generated -->"
 SECTIONS = {"inputs": "Inputs", "processes": "Processes", "outputs": "Outputs",
             "beyond": "Beyond the report"}
+# The catalogue's team_source: where a measure's team and worker breakdown comes from.
+TEAM_SOURCE_WORDS = {"record": "record", "allocation": "allocation", "none": "no team"}
 SYSTEMS = {"raise": "RAISE (case management)", "caf": "CAF database (early help)",
            "reference": "Reference tables (optional)"}
 TYPE_WORDS = {"id": "id", "text": "text", "date": "date", "int": "whole number",
@@ -78,11 +80,12 @@ def render_measures(catalogue: list[dict[str, str]]) -> str:
         raise ValueError(f"catalogue: unknown section(s) {sorted(unknown)}")
     ordered = sorted(catalogue, key=lambda m: int(m["display_order"]))
     header = ["id", "title as printed", "unit", "period kind", "polarity", "tolerance",
-              "definition"]
+              "team from", "definition"]
     lines: list[str] = []
     for section, heading in SECTIONS.items():
         rows = [[f"`{m['measure_id']}`", m["title"], m["unit"], m["period_kind"],
-                 m["polarity"], tolerance_words(m["unit"], m["tolerance"]), m["definition"]]
+                 m["polarity"], tolerance_words(m["unit"], m["tolerance"]),
+                 TEAM_SOURCE_WORDS[m["team_source"]], m["definition"]]
                 for m in ordered if m["section"] == section]
         if rows:
             lines += ["", f"### {heading}", "", *_table(header, rows)]

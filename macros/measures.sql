@@ -168,32 +168,67 @@ inner join catalogue on catalogue.measure_id = counted.measure_id
         'int_measure_records__children_in_need',
         'int_measure_records__care_leavers',
         'int_measure_records__caf',
+        'int_measure_records__caseloads',
     ]) }}
 {%- endmacro %}
 
-{#- Join condition: the allocation (int_child_allocations, alias `allocation`) of the child
-    of `record_alias` that was current on `on_date`. -#}
-{% macro allocated_on(record_alias, on_date, allocation='allocation') -%}
+{#- Join condition: the allocation `allocation` (int_child_allocations) of the child of
+    `record_alias`, on the same extract, in force on `on_date`: started on or before it and
+    not ended before it (an allocation holds the case up to and including its end date). -#}
+{% macro allocation_in_force_on(record_alias, on_date, allocation='allocation') -%}
     ({{ allocation }}.as_at = {{ record_alias }}.as_at
      and {{ allocation }}.la_code = {{ record_alias }}.la_code
      and {{ allocation }}.person_id = {{ record_alias }}.person_id
      and {{ allocation }}.allocated_from <= {{ on_date }}
-     and ({{ allocation }}.allocated_until is null or {{ allocation }}.allocated_until > {{ on_date }}))
+     and ({{ allocation }}.allocated_until is null or {{ allocation }}.allocated_until >= {{ on_date }}))
 {%- endmacro %}
+
+{#- The rows of `relation` (alias `records`, with as_at, la_code, person_id) with the
+    allocation of the child in force on `on_date` (an expression over `records`):
+    held_by_allocation_id, allocated_team_id and allocated_worker_id (NULL when none is in
+    force, or, for the worker, when the team holds the case waiting for one). When two
+    allocations are in force, the latest-started one (then the highest allocation_id) holds
+    the case. `key`: the columns that identify a row of `relation`; `where`: a condition
+    (over `records`) for the rows that look for an allocation at all (the others get NULLs). -#}
+{% macro with_allocation_in_force(relation, on_date, key, where='true') %}
+    select *
+    from (
+        select
+            records.*,
+            allocation.allocation_id as held_by_allocation_id,
+            allocation.team_id as allocated_team_id,
+            allocation.worker_id as allocated_worker_id,
+            row_number() over (
+                partition by {% for column in key %}records.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
+                order by allocation.allocated_from desc, allocation.allocation_id desc
+            ) as allocation_rank
+        from {{ relation }} as records
+        left join {{ ref('int_child_allocations') }} as allocation
+            on ({{ where }})
+            and {{ allocation_in_force_on('records', on_date) }}
+    ) as ranked
+    where allocation_rank = 1
+{% endmacro %}
 
 {#- The columns every int_measure_records__* model returns, in one order: one row per record
     counted for a measure x period x extract (the denominator of a percent measure, the
     counted records of a count measure), with the numerator flag. Arguments are SQL
-    expressions over the model's own CTE. -#}
+    expressions over the model's own CTE; `record_type` is a literal, or, for a model whose
+    records are of several types, `record_type_column` names the column that says which. -#}
 {% macro measure_record(measure_id, record_type, record_id, in_numerator, event_date,
                         start_date='null', working_days='null', team_id='team_id',
                         worker_id='worker_id', initiating_agency='null',
-                        has_team_breakdown=true, has_agency_breakdown=false) -%}
+                        has_team_breakdown=true, has_agency_breakdown=false,
+                        record_type_column=none) -%}
     la_code,
     '{{ measure_id }}' as measure_id,
     reporting_period,
     as_at,
+    {% if record_type_column is none -%}
     '{{ record_type }}' as record_type,
+    {%- else -%}
+    cast({{ record_type_column }} as {{ dbt.type_string() }}) as record_type,
+    {%- endif %}
     cast({{ record_id }} as {{ dbt.type_string() }}) as record_id,
     person_id,
     cast({{ team_id }} as {{ dbt.type_string() }}) as team_id,
@@ -241,33 +276,6 @@ inner join catalogue on catalogue.measure_id = counted.measure_id
     {%- if where is not none %}
       and ({{ where }})
     {%- endif %}
-{% endmacro %}
-
-{#- The closing select of an int_measure_records__* model: the records of CTE `records`
-    (measure_record columns) with the team and worker of the child's allocation
-    (int_child_allocations) on the record's event date wherever the record carries none of
-    its own (records that leave team_id and worker_id NULL take both from the allocation). -#}
-{% macro with_allocated_team(records) %}
-select
-    {{ records }}.la_code,
-    {{ records }}.measure_id,
-    {{ records }}.reporting_period,
-    {{ records }}.as_at,
-    {{ records }}.record_type,
-    {{ records }}.record_id,
-    {{ records }}.person_id,
-    coalesce({{ records }}.team_id, allocation.team_id) as team_id,
-    coalesce({{ records }}.worker_id, allocation.worker_id) as worker_id,
-    {{ records }}.start_date,
-    {{ records }}.event_date,
-    {{ records }}.working_days,
-    {{ records }}.initiating_agency,
-    {{ records }}.has_team_breakdown,
-    {{ records }}.has_agency_breakdown,
-    {{ records }}.in_numerator
-from {{ records }}
-left join {{ ref('int_child_allocations') }} as allocation
-    on {{ allocated_on(records, records ~ '.event_date') }}
 {% endmacro %}
 
 {#- One row per child for each measure x period x extract of `relation` (rows of

@@ -44,23 +44,25 @@ def test_measure_table_holds_every_catalogue_row_in_report_order():
     assert ids == [m["measure_id"] for m in ordered]
     for measure, row in zip(ordered, rows, strict=True):
         cells = [c.strip() for c in row.strip("|").split(" | ")]
-        assert len(cells) == 7, row
+        assert len(cells) == 8, row
         assert cells[1:6] == [measure["title"], measure["unit"], measure["period_kind"],
                               measure["polarity"],
                               tolerance_words(measure["unit"], measure["tolerance"])]
-        assert cells[6] == measure["definition"]
+        assert cells[6] == {"record": "record", "allocation": "allocation",
+                            "none": "no team"}[measure["team_source"]]
+        assert cells[7] == measure["definition"]
 
 
 def test_tolerance_is_shown_in_the_unit_the_direction_of_travel_uses():
     rows = [{"measure_id": "a", "section": "inputs", "display_order": "1", "title": "A",
              "unit": "percent", "period_kind": "ytd", "polarity": "up", "tolerance": "0.2",
-             "definition": "As; numerator bs."},
+             "team_source": "record", "definition": "As; numerator bs."},
             {"measure_id": "b", "section": "inputs", "display_order": "2", "title": "B",
              "unit": "count", "period_kind": "quarter", "polarity": "down", "tolerance": "5.0",
-             "definition": "Bs."}]
+             "team_source": "none", "definition": "Bs."}]
     text = render_measures(rows)
-    assert "| `a` | A | percent | ytd | up | 0.2 points | As; numerator bs. |" in text
-    assert "| `b` | B | count | quarter | down | 5% | Bs. |" in text
+    assert "| `a` | A | percent | ytd | up | 0.2 points | record | As; numerator bs. |" in text
+    assert "| `b` | B | count | quarter | down | 5% | no team | Bs. |" in text
 
 
 def test_catalogue_definitions_say_records_then_numerator():

@@ -29,6 +29,7 @@ from csc.generate.dirt import DIRT_STREAM, TRUTH_COLUMNS, TableDirt, plan_dirt
 from csc.generate.drops import DropWriter, encode_drops
 from csc.generate.history import build_history
 from csc.generate.reference import demo_reference, synthetic_reference, write_reference
+from csc.generate.service import SERVICE_STREAM
 from csc.generate.tables import assemble
 from csc.generate.targets import (
     DEMO_LA,
@@ -85,10 +86,12 @@ class GenerationResult:
 def _build_la(plan: LaPlan, working_days: WorkingDays, seed: int, horizon_end: int,
               contract: Contract) -> tuple[dict[str, pa.Table], pd.DataFrame, list[str]]:
     """One LA's contract tables, its true CAF child -> person mapping and the targets its
-    history could not meet; the history and the tables draw from one random stream."""
+    history could not meet; the history and the tables draw from one random stream, the
+    service (teams, workers, allocations) from one of its own (the seed and SERVICE_STREAM)."""
     rng = np.random.default_rng(seed)
     history = build_history(plan, working_days, rng, horizon_end)
     tables, truth = assemble(plan.la_code, history, contract, plan.size, rng, horizon_end,
+                             np.random.default_rng([seed, SERVICE_STREAM]),
                              born_before_caf=not plan.calibrated)
     return tables, truth, history.shortfalls
 

@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 
 from csc.contract import Contract, Table
 from csc.generate.calendar import iso
+from csc.generate.tables import written_tables
 
 FAULTS = ("future-date", "ancient-date", "day-month-swapped", "end-before-start",
           "unknown-code", "code-wrong-case", "code-with-spaces", "orphan-reference",
@@ -136,7 +137,7 @@ def plan_dirt(contract: Contract, tables: dict[str, pa.Table], share: float,
     days = np.sort(np.asarray(drop_days, dtype=np.int64))
     mean_spoiled = (FIX_AFTER[0] + FIX_AFTER[1]) / 2
     plans: dict[str, TableDirt] = {}
-    for table in contract.required_tables():
+    for table in written_tables(contract, tables):
         frame = tables[table.name]
         n = frame.num_rows
         candidates = _candidates(table)

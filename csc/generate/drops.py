@@ -18,6 +18,7 @@ import pyarrow.csv as pacsv
 
 from csc.contract import Contract, Table
 from csc.generate.dirt import TableDirt, apply_dirt
+from csc.generate.tables import written_tables
 
 # Fields that become known on their own date: trigger column -> columns blank until then.
 MASKS: dict[str, dict[str, list[str]]] = {
@@ -26,6 +27,7 @@ MASKS: dict[str, dict[str, list[str]]] = {
     "assessments": {"completed_date": ["completed_date"]},
     "s47_enquiries": {"end_date": ["end_date", "icpc_required"]},
     "cp_plans": {"end_date": ["end_date"]},
+    "allocations": {"end_date": ["end_date"]},
     "cla_episodes": {"end_date": ["end_date", "reason_ceased"]},
     "caf_assessments": {"closure_date": ["closure_date", "closure_reason"]},
 }
@@ -87,7 +89,7 @@ def encode_drops(contract: Contract, tables: dict[str, pa.Table], days: list[int
     """Every table of one LA, as at each extract day: [{table name: (csv rows, n)}]; with
     `dirt`, spoiled (the spoiled records listed in `truth`, drop after drop)."""
     return [{t.name: encode(t, tables[t.name], d, None if dirt is None else dirt[t.name],
-                            truth) for t in contract.required_tables()}
+                            truth) for t in written_tables(contract, tables)}
             for d in days]
 
 
@@ -120,7 +122,7 @@ class DropWriter:
 
     def append(self, drop_name: str, encoded: dict[str, tuple[bytes, int]]) -> None:
         """Append one LA's encoded snapshot (encode_drops) to the drop's files."""
-        for table in self.contract.required_tables():
+        for table in (t for t in self.contract.tables.values() if t.name in encoded):
             path = self.out / drop_name / table.relative_path
             data, rows = encoded[table.name]
             first = path not in self.started

@@ -12,12 +12,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from csc.contract import Contract
+from csc.contract import Contract, Table
 from csc.generate.calendar import add_months
 from csc.generate.contacts import CLOSED_LOGGED
-from csc.generate.context import NONE
+from csc.generate.context import NEVER, NONE
 from csc.generate.history import LaHistory
 from csc.generate.people import caf_copies, draw_people
+from csc.generate.service import Service, allocation_on, build_service
 
 
 def _ids(prefix: str, n: np.ndarray | int, width: int = 7) -> pa.Array:
@@ -73,47 +74,37 @@ def _table(cols: dict) -> pa.Table:
     return pa.table(arrays)
 
 
-def _workers(la: str, size: float) -> pd.DataFrame:
-    """The LA's workers: a first contact team, assessment teams, safeguarding and care
-    planning teams, a children in care and a leaving care team, scaled to the LA's size."""
-    n_assessment_teams = max(1, int(round(3 * size)))
-    n_planning_teams = max(1, int(round(4 * size)))
-    teams = ([("FCT", "First Contact Team", "first_contact_officer")]
-             + [(f"AST{number + 1}", f"Assessment Team {number + 1}", "social_worker")
-                for number in range(n_assessment_teams)]
-             + [(f"SCP{number + 1}", f"Safeguarding and Care Planning {number + 1}",
-                 "social_worker") for number in range(n_planning_teams)]
-             + [("CIC", "Children in Care", "social_worker"),
-                ("LCT", "Leaving Care Team", "family_support_worker")])
-    workers = []
+def written_tables(contract: Contract, tables: dict[str, pa.Table]) -> list[Table]:
+    """The contract tables a drop holds: every required one, then the optional ones built
+    (raise/allocations.csv; the reference tables are written apart, csc.generate.reference)."""
+    return contract.required_tables() + [
+        t for t in contract.tables.values() if t.optional and t.name in tables]
+
+
+def _legacy_staff_draws(size: float, n_contacts: int, n_referrals: int,
+                        n_assessments: int, n_core: int, rng: np.random.Generator) -> None:
+    """The draws the tables made when every record took a random worker of a fixed roster
+    (before csc.generate.service): made still, and discarded, so that the persons, CAF
+    children and reviews drawn after them (and the demo calibrated on them) stay the same."""
     per_team = max(4, int(round(8 * min(size, 3))))
-    for team_id, team_name, team_role in teams:
-        for number in range(per_team):
-            role = "team_manager" if number == 0 else (
-                "senior_practitioner" if number == 1 and team_role == "social_worker"
-                else team_role)
-            workers.append((la, f"W{team_id}{number + 1:02d}", team_id, team_name, role))
-    return pd.DataFrame(workers,
-                        columns=["la_code", "worker_id", "team_id", "team_name", "role"])
-
-
-def _staff(workers: pd.DataFrame, team_prefix: str, n_records: int,
-           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """(worker_id, team_id) of a random worker of the teams named `team_prefix`..., per
-    record."""
-    team_workers = workers[workers.team_id.str.startswith(team_prefix)]
-    chosen = rng.integers(0, len(team_workers), n_records)
-    return team_workers.worker_id.to_numpy()[chosen], team_workers.team_id.to_numpy()[chosen]
+    assessment_workers = max(1, int(round(3 * size))) * per_team
+    planning_workers = max(1, int(round(4 * size))) * per_team
+    rng.integers(0, per_team, n_contacts)
+    rng.integers(0, assessment_workers, n_referrals)
+    rng.integers(0, assessment_workers, n_assessments)
+    rng.integers(0, planning_workers, n_core)
 
 
 def assemble(la: str, history: LaHistory, contract: Contract, size: float,
-             rng: np.random.Generator, horizon_end: int,
+             rng: np.random.Generator, horizon_end: int, service_rng: np.random.Generator,
              born_before_caf: bool = True) -> tuple[dict[str, pa.Table], pd.DataFrame]:
     """Contract tables (with hidden columns) and the true CAF-child -> person mapping.
 
     The tables draw from `rng` in the order of the calls here (the output depends on it):
-    workers of contacts, referrals and assessments; CLA review days; persons; conference
-    and CLA review participation; CAF children.
+    workers of contacts, referrals and assessments (drawn and discarded:
+    _legacy_staff_draws); CLA review days; persons; conference and CLA review
+    participation; CAF children. Teams, workers and allocations (csc.generate.service)
+    draw from `service_rng`, the LA's stream for its service.
 
     `born_before_caf`: a child social care knows is born by the start of their first CAF,
     and the CAF database's transposed day and month never put a birth after the CAF's
@@ -122,12 +113,13 @@ def assemble(la: str, history: LaHistory, contract: Contract, size: float,
     are born after their CAF started (6 of them after the drop that holds them, all
     within the loader's year of tolerance)."""
     person_ids = _Lookup(_ids("P", history.n_people))
-    workers = _workers(la, size)
-    tables = {"workers": _table({
-        **{column: workers[column].to_numpy(dtype=object) for column in workers.columns},
-        "_rec": np.full(len(workers), -10**6)})}
-    tables.update(_front_door_tables(la, history, person_ids, workers,
-                                     contract.code_lists["referral_source"], rng))
+    service = _service(la, history, horizon_end, service_rng)
+    tables = _service_tables(la, service, person_ids, horizon_end)
+    _legacy_staff_draws(size, len(history.contacts), len(history.referrals),
+                        len(history.assessments),
+                        int((history.assessments.type.to_numpy() == "core").sum()), rng)
+    tables.update(_front_door_tables(la, history, person_ids, service,
+                                     contract.code_lists["referral_source"]))
     tables.update(_child_protection_tables(la, history, person_ids))
     tables["cla_episodes"] = _episodes_table(la, history, person_ids)
     cla_reviews = _cla_review_rows(history.periods, horizon_end, rng)
@@ -145,12 +137,65 @@ def assemble(la: str, history: LaHistory, contract: Contract, size: float,
     return tables, truth
 
 
-def _front_door_tables(la: str, history: LaHistory, person_ids: _Lookup,
-                       workers: pd.DataFrame, source_codes: tuple[str, ...],
-                       rng: np.random.Generator) -> dict[str, pa.Table]:
-    """contacts, referrals and assessments, each record with a worker of its team."""
+def _service(la: str, history: LaHistory, horizon_end: int,
+             rng: np.random.Generator) -> Service:
+    """The LA's teams, workers and allocations, sized on its contacts and cases from its
+    first quarter to the horizon."""
+    contact_day = history.contacts.contact_date.to_numpy()
+    first = int(contact_day.min()) if len(contact_day) else horizon_end
+    years = max(1.0, (horizon_end - first) / 365.25)
+    contacts_a_year = float((contact_day <= horizon_end).sum()) / years
+    return build_service(la, history, contacts_a_year, first, horizon_end, rng)
+
+
+def _service_tables(la: str, service: Service, person_ids: _Lookup,
+                    horizon_end: int) -> dict[str, pa.Table]:
+    """workers (each from the day they join) and allocations (each from its start, its end
+    known on the day)."""
+    workers = service.workers
+    workers_table = _table({
+        "la_code": la, "worker_id": workers.worker_id.to_numpy(dtype=object),
+        "team_id": workers.team_id.to_numpy(dtype=object),
+        "team_name": workers.team_name.to_numpy(dtype=object),
+        "role": workers.role.to_numpy(dtype=object), "_rec": workers.joined.to_numpy()})
+    workers_table = workers_table.filter(pa.array(workers.joined.to_numpy() <= horizon_end))
+    allocations = service.allocations
+    worker = allocations.worker.to_numpy()
+    end = allocations.end.to_numpy()
+    allocations_table = _table({
+        "la_code": la, "allocation_id": _ids("L", np.arange(len(allocations)), 8),
+        "person_id": person_ids[allocations.person.to_numpy()],
+        "team_id": allocations.team_id.to_numpy(dtype=object),
+        "worker_id": _worker_id(service, worker),
+        "allocation_role": allocations.role.to_numpy(dtype=object),
+        "start_date": allocations.start.to_numpy(),
+        "end_date": np.where(end >= NEVER, NONE, end), "_rec": allocations.start.to_numpy()})
+    return {"workers": workers_table, "allocations": allocations_table}
+
+
+def _worker_id(service: Service, worker: np.ndarray) -> np.ndarray:
+    """Worker ids of worker numbers ("" for NONE: no worker)."""
+    ids = service.workers.worker_id.to_numpy(dtype=object)
+    return np.where(worker >= 0, ids[np.maximum(worker, 0)], "")
+
+
+def _allocated(service: Service, person: np.ndarray, on_day: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(team_id, worker_id) of each person's allocation on each day ("": none)."""
+    allocations = service.allocations
+    row = allocation_on(allocations, person, on_day)
+    safe = np.maximum(row, 0)
+    team = np.where(row >= 0, allocations.team_id.to_numpy(dtype=object)[safe], "")
+    worker = np.where(row >= 0, allocations.worker.to_numpy()[safe], NONE)
+    return team, _worker_id(service, worker)
+
+
+def _front_door_tables(la: str, history: LaHistory, person_ids: _Lookup, service: Service,
+                       source_codes: tuple[str, ...]) -> dict[str, pa.Table]:
+    """contacts (with the first contact officer on duty), referrals and assessments (with
+    the child's allocation on the day: csc.generate.service)."""
     contacts = history.contacts
-    worker, team = _staff(workers, "FCT", len(contacts), rng)
+    contact_worker = service.contact_worker
     contacts_table = _table({
         "la_code": la, "contact_id": _ids("C", contacts.contact_id.to_numpy(), 8),
         "person_id": person_ids[contacts.person.to_numpy()],
@@ -160,10 +205,13 @@ def _front_door_tables(la: str, history: LaHistory, person_ids: _Lookup,
         "decision_date": contacts.decision_date.to_numpy(),
         "outcome": np.where(contacts.outcome.to_numpy() == CLOSED_LOGGED, "closed_logged",
                             "referral"),
-        "team_id": team, "worker_id": worker, "_rec": contacts.recorded.to_numpy()})
+        "team_id": service.team_ids(contact_worker),
+        "worker_id": _worker_id(service, contact_worker),
+        "_rec": contacts.recorded.to_numpy()})
 
     referrals = history.referrals
-    worker, team = _staff(workers, "AST", len(referrals), rng)
+    team, worker = _allocated(service, referrals.person.to_numpy(),
+                              referrals.referral_date.to_numpy())
     referrals_table = _table({
         "la_code": la, "referral_id": _ids("R", referrals.referral_id.to_numpy(), 8),
         "contact_id": _ids("C", referrals.contact_id.to_numpy(), 8),
@@ -177,14 +225,12 @@ def _front_door_tables(la: str, history: LaHistory, person_ids: _Lookup,
         "_nfa": referrals.nfa_date.to_numpy()})
 
     assessments = history.assessments
-    worker, team = _staff(workers, "AST", len(assessments), rng)
-    core = assessments.type.to_numpy() == "core"
-    worker[core], team[core] = _staff(workers, "SCP", int(core.sum()), rng)
+    assessment_person = referrals.person.to_numpy()[assessments.referral_id.to_numpy()]
+    team, worker = _allocated(service, assessment_person, assessments.start.to_numpy())
     assessments_table = _table({
         "la_code": la, "assessment_id": _ids("A", assessments.assessment_id.to_numpy(), 8),
         "referral_id": _ids("R", assessments.referral_id.to_numpy(), 8),
-        "person_id": person_ids[referrals.person.to_numpy()[
-            assessments.referral_id.to_numpy()]],
+        "person_id": person_ids[assessment_person],
         "assessment_type": assessments.type.to_numpy(),
         "start_date": assessments.start.to_numpy(),
         "completed_date": assessments.completed.to_numpy(), "team_id": team,

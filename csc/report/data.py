@@ -123,6 +123,7 @@ class ReportData:
     notes: dict[str, str] = field(default_factory=dict)
     tables: set[str] = field(default_factory=set)
     benchmarks: list[Benchmark] = field(default_factory=list)
+    team_names: dict[str, str] = field(default_factory=dict)  # team_id -> name (dim_teams)
 
     @property
     def figures_table(self) -> str:
@@ -241,6 +242,12 @@ def _benchmark_note(benchmarks: list[Benchmark], la_code: str, period: str) -> s
     return None
 
 
+def read_team_names(con: duckdb.DuckDBPyConnection, la_code: str) -> dict[str, str]:
+    rows = con.execute("""select team_id, team_name from marts.dim_teams
+                          where la_code = ? and team_name is not null""", [la_code]).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
 def read_latest_run(con: duckdb.DuckDBPyConnection) -> RefreshRun | None:
     # `published`: the run that wrote this file (its reports were still to come)
     row = con.execute(
@@ -327,10 +334,12 @@ def load_report_data(warehouse: Path, period: str | None, la_code: str,
         if run is None:
             notes["run"] = "No succeeded refresh is recorded in meta.refresh_runs."
         latest_extract = read_latest_extract(con, tables)
+        team_names = read_team_names(con, la_code) if "marts.dim_teams" in tables else {}
     return ReportData(
         warehouse=warehouse, la_code=la_code, figures_kind=figures, period=chosen,
         catalogue=catalogue,
         figures={(f.measure_id, f.reporting_period, f.breakdown_by, f.breakdown_value): f
                  for f in rows},
         contact_outcomes=outcomes, table1_source=table1, restatements=restatements, run=run,
-        latest_extract=latest_extract, notes=notes, tables=tables, benchmarks=benchmarks)
+        latest_extract=latest_extract, notes=notes, tables=tables, benchmarks=benchmarks,
+        team_names=team_names)

@@ -28,6 +28,10 @@ DIRECTION_WORDS = {"improved": "improved", "worsened": "worsened",
                    "same": "no significant change"}
 AGENCY_BREAKDOWN = "initiating_agency"
 CLINIC_BREAKDOWNS = ("team", "worker")
+# The caseload measures (seeds/process_model_measures.csv), shown by team on the clinic page.
+OPEN_CASES = "open_cases_at_period_end"
+UNALLOCATED_CASES = "unallocated_cases_at_period_end"
+UNALLOCATED = "unallocated"  # measure_values' breakdown_value for no team / no worker
 
 
 @dataclass(frozen=True)
@@ -257,3 +261,65 @@ def build_clinic_tables(data: ReportData, columns: list[ReportingPeriod]) -> lis
                              arrows=True) for value in values]
                 tables.append(ClinicTable(measure, breakdown_by, rows))
     return tables
+
+
+# The clinic: caseloads and unallocated cases at the period end -------------------------------
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    """One team's (or worker's) open cases on the period end; for a team, how many of them
+    wait for a worker."""
+
+    key: str  # team_id / worker_id, or 'unallocated'
+    name: str | None
+    open_cases: int
+    unallocated: int | None = None  # teams only
+
+    @property
+    def label(self) -> str:
+        if self.key == UNALLOCATED:
+            return "No team holding the case" if self.unallocated is not None \
+                else "No allocated worker"
+        return f"{self.name} ({self.key})" if self.name else self.key
+
+
+@dataclass
+class Caseloads:
+    period: str
+    teams: list[CaseloadRow]
+    workers: list[CaseloadRow]
+    open_cases: int | None = None
+    unallocated: int | None = None
+    note: str | None = None
+
+
+def _count(figure: Figure | None) -> int:
+    return int(figure.numerator) if figure is not None and figure.numerator is not None else 0
+
+
+def _biggest_first(rows: list[CaseloadRow]) -> list[CaseloadRow]:
+    # the largest caseloads first; the cases nobody holds last
+    return sorted(rows, key=lambda r: (r.key == UNALLOCATED, -r.open_cases, r.key))
+
+
+def build_caseloads(data: ReportData) -> Caseloads:
+    """Open cases and open cases with no allocated worker on the report period's end, by
+    team and by worker, from the two caseload measures' breakdown rows."""
+    period = data.period.label
+    headline = data.figure(OPEN_CASES, period)
+    if headline is None:
+        return Caseloads(period, [], [], note=(
+            f"{data.figures_table} has no {OPEN_CASES} figure for {period}: a warehouse "
+            f"published before the caseload measures, or a period it does not cover."))
+    team_keys = set(data.breakdown_values(OPEN_CASES, "team")) | set(
+        data.breakdown_values(UNALLOCATED_CASES, "team"))
+    teams = [CaseloadRow(t, data.team_names.get(t),
+                         _count(data.figure(OPEN_CASES, period, "team", t)),
+                         _count(data.figure(UNALLOCATED_CASES, period, "team", t)))
+             for t in team_keys]
+    workers = [CaseloadRow(w, None, _count(data.figure(OPEN_CASES, period, "worker", w)))
+               for w in data.breakdown_values(OPEN_CASES, "worker")]
+    teams = [t for t in teams if t.open_cases or t.unallocated]
+    workers = [w for w in workers if w.open_cases]
+    return Caseloads(period, _biggest_first(teams), _biggest_first(workers),
+                     _count(headline), _count(data.figure(UNALLOCATED_CASES, period)))

@@ -15,6 +15,7 @@ from csc.report.data import Figure, ReportData
 from csc.report.fixlist import FixList
 from csc.report.layout import (
     DIRECTION_WORDS,
+    build_caseloads,
     build_clinic_tables,
     build_sections,
     build_table1,
@@ -132,6 +133,7 @@ def render_clinic_html(data: ReportData, tracker: Tracker, cabinet_href: str,
     columns = report_columns(data.period)
     context = _common(data, generated_at) | {
         "title": f"Performance clinic {data.period.label}: teams, workers and First Contact",
+        "caseloads": build_caseloads(data),
         "sections": build_sections(data, ("beyond",)),
         "charts": trend_charts(data, ("beyond",)),
         "clinic_tables": build_clinic_tables(data, columns), "tracker": tracker,

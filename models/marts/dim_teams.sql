@@ -1,5 +1,6 @@
 -- One row per team: every team a worker belongs to in the latest extract, and every team
--- recorded on a contact, referral or assessment (team_name NULL when no worker names it).
+-- recorded on a contact, referral or assessment or holding a child's case (an allocation)
+-- (team_name NULL when no worker names it).
 with workers as (
     {{ latest_versions('stg_raise__workers') }}
 ),
@@ -16,6 +17,10 @@ assessments as (
     {{ latest_versions('stg_raise__assessments') }}
 ),
 
+allocations as (
+    {{ latest_versions('stg_raise__allocations') }}
+),
+
 team_ids as (
     select la_code, team_id from workers
     union
@@ -24,6 +29,8 @@ team_ids as (
     select la_code, team_id from referrals where team_id is not null
     union
     select la_code, team_id from assessments where team_id is not null
+    union
+    select la_code, team_id from allocations where team_id is not null
 ),
 
 named as (

@@ -8,5 +8,6 @@ select
     period_kind,
     polarity,
     tolerance,
-    definition
+    definition,
+    team_source
 from {{ ref('process_model_measures') }}

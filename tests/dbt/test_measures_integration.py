@@ -157,6 +157,29 @@ def _latest() -> dict[str, list[dict[str, str]]]:
         {"la_code": "808", "contact_id": "C5", "person_id": "P5", "contact_date": "2013-06-25",
          "contact_source": "Police", "decision_date": "2013-06-25", "outcome": "closed_logged"})
     tables["child_population"] = [{"la_code": "808", "year": "2013", "population_0_17": "40000"}]
+    # allocations arrive with the latest drop only (the table is optional: the first drop
+    # has none, so the figures as first reported credit no team through allocations)
+    tables["workers"] += [
+        {"la_code": "808", "worker_id": "W3", "team_id": "T3", "role": "social_worker"},
+        {"la_code": "808", "worker_id": "W4", "team_id": "T4", "role": "social_worker"}]
+    tables["allocations"] = [
+        {**alloc, "la_code": "808", "allocation_role": alloc.get("allocation_role",
+                                                                  "allocated_social_worker")}
+        for alloc in (
+            # P1: the assessment team until the plan, then the CP team
+            {"allocation_id": "AL1", "person_id": "P1", "team_id": "T1", "worker_id": "W1",
+             "start_date": "2013-04-11", "end_date": "2013-05-02"},
+            {"allocation_id": "AL2", "person_id": "P1", "team_id": "T2", "worker_id": "W2",
+             "start_date": "2013-05-03"},
+            # P6: held by T2, waiting for a worker
+            {"allocation_id": "AL6", "person_id": "P6", "team_id": "T2",
+             "start_date": "2013-05-10"},
+            {"allocation_id": "AL8", "person_id": "P8", "team_id": "T3", "worker_id": "W3",
+             "start_date": "2010-06-01"},
+            # P10: a care leaver with a personal adviser
+            {"allocation_id": "AL10", "person_id": "P10", "team_id": "T4", "worker_id": "W4",
+             "allocation_role": "personal_adviser", "start_date": "2013-05-20"},
+        )]
     tables["cafcass_care_applications"] = [
         {"la_code": "808", "quarter_start": "2013-04-01", "care_applications": "30"},
         {"la_code": "808", "quarter_start": "2013-07-01", "care_applications": "20"}]
@@ -214,7 +237,7 @@ def test_every_measure_has_a_headline_row_for_every_period(warehouse):
             where v.measure_id = c.measure_id and v.reporting_period = p.reporting_period
               and v.la_code = '808' and v.breakdown_by is null)""").fetchall()
     assert missing == []
-    assert warehouse.execute("select count(*) from marts.measure_catalogue").fetchone()[0] == 32
+    assert warehouse.execute("select count(*) from marts.measure_catalogue").fetchone()[0] == 34
 
 
 def test_q1_figures_on_the_latest_extract(warehouse):
@@ -244,6 +267,9 @@ def test_q1_figures_on_the_latest_extract(warehouse):
     assert v["cla_review_participation"] == (1, 1, 100.0)
     assert v["care_leavers_suitable_accommodation"] == (1, 1, 100.0)
     assert v["care_leavers_eet"] == (1, 1, 100.0)
+    # P1 and P6 on plans, P7 in need, P8 in care, P10 a care leaver with a personal adviser
+    assert v["open_cases_at_period_end"][0] == 5
+    assert v["unallocated_cases_at_period_end"][0] == 2   # P6 waits for a worker; P7 has none
 
 
 def test_q1_as_first_reported_before_the_restatements(warehouse):
@@ -274,6 +300,26 @@ def test_breakdowns_by_team_worker_and_agency(warehouse):
     assert teams[("icpc_15wd", "T1")][:2] == (1, 1)     # from the enquiry's referral
     workers = _values(warehouse, "measure_values", "2013-14 Q1", "worker")
     assert workers[("referrals_to_s47", "W2")][:2] == (0, 2)
+    # CP plans are credited to the team holding the case on the period end, not to the
+    # team of the referral: P1 moved from T1 to T2 when the plan started
+    assert teams[("cp_at_period_end", "T2")][0] == 2
+    assert ("cp_at_period_end", "T1") not in teams
+    assert teams[("cic_at_period_end", "T3")][0] == 1
+    assert teams[("cin_at_period_end", "unallocated")][0] == 1   # P7: no allocation
+    assert teams[("care_leavers_eet", "T4")][:2] == (1, 1)       # on the 18th birthday
+    assert workers[("cp_at_period_end", "W2")][0] == 1
+    assert workers[("cp_at_period_end", "unallocated")][0] == 1
+    # the caseloads, and the unallocated cases by the team holding them
+    assert {k[1]: v[0] for k, v in teams.items() if k[0] == "open_cases_at_period_end"} == {
+        "T2": 2, "T3": 1, "T4": 1, "unallocated": 1}
+    assert {k[1]: v[0] for k, v in workers.items() if k[0] == "open_cases_at_period_end"} == {
+        "W2": 1, "W3": 1, "W4": 1, "unallocated": 2}
+    assert {k[1]: v[0] for k, v in teams.items()
+            if k[0] == "unallocated_cases_at_period_end"} == {"T2": 1, "unallocated": 1}
+    # as first reported, on the drop without allocations: no team through allocations
+    reported = _values(warehouse, "measure_values_as_reported", "2013-14 Q1", "team")
+    assert {k[1] for k in reported if k[0] == "cp_at_period_end"} == {"unallocated"}
+    assert reported[("contacts", "T1")][0] == 2                  # the record's own team
     agencies = _values(warehouse, "measure_values", "2013-14 Q1", "initiating_agency")
     assert agencies == {("caf2_commenced", "Housing"): (1, None, 1.0),
                         ("caf2_commenced", "CECSC - Schools"): (1, None, 1.0)}
@@ -357,4 +403,51 @@ def test_catalogue_and_records_models_must_agree(warehouse, tmp_path):
         ("caf_step_down", "emitted by a records model the catalogue does not name for it"),
         ("caf_step_down", "records_model is not a stacked records model"),
         ("new_measure", "no headline row for some LA, period and extract"),
+    }
+
+
+def test_teams_are_credited_by_the_catalogue_rule(warehouse, tmp_path):
+    """tests/dbt/assert_measure_teams_follow_catalogue.sql passes on the real build and
+    fails when a record is credited to a team its catalogue rule does not give it: a plan
+    credited to another team than the allocation's, a contact credited through the
+    allocation when its rule is the record's own team, a measure with no team_source."""
+    (source,) = warehouse.execute("""select path from duckdb_databases()
+        where database_name = current_database()""").fetchone()
+    copy = tmp_path / "work.duckdb"
+    shutil.copy(source, copy)
+
+    def problems() -> set[tuple[str, str, str]]:
+        result = dbt_invoke(["test", "--select", "assert_measure_teams_follow_catalogue",
+                             "--store-failures"], copy)
+        (node,) = result.result
+        with duckdb.connect(str(copy), read_only=True) as con:
+            (schema,) = con.execute("""select table_schema from information_schema.tables
+                where table_name = 'assert_measure_teams_follow_catalogue'""").fetchone()
+            found = set(con.execute(f"""select measure_id, record_id, problem
+                from {schema}.assert_measure_teams_follow_catalogue
+                where reporting_period = '2013-14 Q1' and as_at = '{LATEST}'""").fetchall())
+        assert (str(node.status) == "pass") == (not found), (node.status, found)
+        return found
+
+    assert problems() == set()
+    with duckdb.connect(str(copy)) as con:
+        # the allocations the measures credit are no longer those delivered (P1's plan is
+        # credited to T1), and contact C3 is credited to another worker than its own
+        con.execute("""update intermediate.int_child_allocations set team_id = 'T1'
+            where allocation_id = 'AL2'""")
+        con.execute("""update intermediate.int_contacts_as_at set worker_id = 'W1'
+            where contact_id = 'C3'""")
+        con.execute("""update reference.process_model_measures set team_source = 'none'
+            where measure_id = 'cla_review_participation'""")
+    wrong_allocation = "team or worker is not the allocation's in force on the event date"
+    assert problems() == {
+        # every record of P1 from the start of the plan (AL2) on
+        ("cp_at_period_end", "CP1", wrong_allocation),
+        ("cp_plans_second_or_subsequent", "CP1", wrong_allocation),
+        ("open_cases_at_period_end", "CP1", wrong_allocation),
+        ("child_participation_cp_conferences", "K1", wrong_allocation),
+        ("contacts", "C3", "team or worker is not the record's own"),
+        ("contacts_closed_logged", "C3", "team or worker is not the record's own"),
+        ("cla_review_participation", "V1",
+         "broken down by team without a team_source of record or allocation"),
     }

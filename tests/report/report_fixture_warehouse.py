@@ -31,6 +31,10 @@ PERIODS = [("2012-13", "year", date(2012, 4, 1), date(2013, 3, 31)),
 AGENCIES = ["CECSC - Schools", "CECSC - Social Care", "Health - Health Visitor Service",
             "Housing", "Other Education Support/Settings"]
 TEAMS = ["Assessment North", "Assessment South", "First Contact"]
+# marts.dim_teams: a name for two of the teams (the third has no worker naming it)
+TEAM_NAMES = [{"team_key": f"808:{t}", "la_code": "808", "team_id": t, "team_name": name,
+               "workers": 2} for t, name in [("Assessment North", "North assessment team"),
+                                             ("Assessment South", "South assessment team")]]
 WORKERS = ["W0001", "W0002", "W0003", "W0004"]
 BY_TEAM_AND_WORKER = ("contacts", "initial_assessments_10wd", "first_contact_over_5wd")
 REFERRERS = ["Police", "Individuals", "Education - Head Teacher", "Health - Health Visitor",
@@ -104,6 +108,11 @@ def figure_rows() -> list[dict]:
         if mid in BY_TEAM_AND_WORKER:
             breakdowns += [("team", t, 0.33) for t in TEAMS]
             breakdowns += [("worker", w, 0.2) for w in WORKERS]
+        if mid == "open_cases_at_period_end":  # the caseloads, and the cases nobody holds
+            breakdowns += [("team", t, 0.3) for t in TEAMS + ["unallocated"]]
+            breakdowns += [("worker", w, 0.2) for w in WORKERS + ["unallocated"]]
+        if mid == "unallocated_cases_at_period_end":  # a few per team, none in First Contact
+            breakdowns += [("team", t, 0.01) for t in TEAMS[:2] + ["unallocated"]]
         for by, value_of, scale in breakdowns:
             previous: dict[str, float | None] = {}
             for label, ptype, start, end in PERIODS:
@@ -259,6 +268,7 @@ def build_fixture_warehouse(path: Path) -> Path:
                             ("marts.measure_records", records),
                             ("marts.fct_contacts", fact),
                             ("marts.measure_benchmarks", benchmarks()),
+                            ("marts.dim_teams", pd.DataFrame(TEAM_NAMES)),
                             ("meta.refresh_runs", runs), ("meta.loaded_drops", drops)]:
             con.register("frame", frame)
             con.execute(f"create table {name} as select * from frame")

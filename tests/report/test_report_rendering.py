@@ -99,6 +99,48 @@ def test_clinic_by_team_and_worker_equals_the_table(rendered, fixture_warehouse)
                                        else value)
 
 
+def test_clinic_caseloads_by_team_and_worker_equal_the_table(rendered, fixture_warehouse):
+    """The caseloads section shows, for the report period's end, each team's open cases and
+    those without an allocated worker, and each worker's open cases, as the two caseload
+    measures' breakdown rows say; teams by name where dim_teams has one."""
+    with duckdb.connect(str(fixture_warehouse), read_only=True) as con:
+        rows = con.execute(
+            """select measure_id, breakdown_by, breakdown_value, numerator, breakdown_by is null
+               from marts.measure_values_as_reported
+               where la_code = ? and reporting_period = '2013-14 Q4'
+                 and measure_id in ('open_cases_at_period_end',
+                                    'unallocated_cases_at_period_end')""", [LA]).fetchall()
+    figures = {(m, b, v): int(n) for m, b, v, n, _ in rows}
+    page = rendered.clinic.read_text(encoding="utf-8")
+    section = page[page.index('<section class="report-section" id="caseloads">'):]
+    section = section[:section.index("</section>")]
+    shown = {}
+    for by, key, cells in re.findall(
+            r'<tr data-(team|worker)="([^"]+)"><th scope="row">[^<]*</th>(.*?)</tr>', section):
+        shown[(by, key)] = dict(re.findall(r'data-caseload="(\w+)">([\d,]+)</td>', cells))
+    teams = {v for m, b, v in figures if b == "team"}
+    workers = {v for m, b, v in figures if b == "worker"}
+    assert set(shown) == {("team", t) for t in teams} | {("worker", w) for w in workers}
+    for team in teams:
+        open_cases = figures.get(("open_cases_at_period_end", "team", team), 0)
+        unallocated = figures.get(("unallocated_cases_at_period_end", "team", team), 0)
+        assert shown[("team", team)] == {"open": f"{open_cases:,}",
+                                         "allocated": f"{open_cases - unallocated:,}",
+                                         "unallocated": f"{unallocated:,}"}
+    for worker in workers:
+        assert shown[("worker", worker)] == {
+            "open": f"{figures[('open_cases_at_period_end', 'worker', worker)]:,}"}
+    assert f'data-caseload-total="open">{figures[("open_cases_at_period_end", None, None)]:,}' \
+        in section
+    assert "North assessment team (Assessment North)" in section
+    assert "No team holding the case" in section and "No allocated worker" in section
+    # the team with the largest caseload first, the cases no team holds last
+    order = re.findall(r'<tr data-team="([^"]+)">', section)
+    assert order[-1] == "unallocated"
+    assert [figures[("open_cases_at_period_end", "team", t)] for t in order[:-1]] == sorted(
+        (figures[("open_cases_at_period_end", "team", t)] for t in order[:-1]), reverse=True)
+
+
 def _tracker_rows(page: str) -> list[tuple[str, str, str]]:
     return re.findall(r'<tr data-contact="(C\d+)"><td>C\d+</td><td>([\d-]+)</td>'
                       r'<td class="num">(\d+)</td>', page)

@@ -1,20 +1,21 @@
--- Which team and worker a child is allocated to, and from when, on each extract date: the
--- team and worker of the child's latest referral, from its referral date until the next
--- referral. Measures whose records carry no team (CP plans, children in care, care
--- leavers, conferences without a referral) are attributed through this.
-with referrals as (
-    select * from {{ ref('int_referrals_as_at') }}
+-- Who held each child's case, from and to when, on each extract date: the allocations of
+-- the RAISE allocations table (a team, with a worker or none yet, as allocated social worker
+-- or personal adviser) as they stood on that extract. A measure whose catalogue row says
+-- team_source = 'allocation' credits the allocation in force on the record's date (macro
+-- allocation_in_force_on; the latest-started one when two overlap). A drop without
+-- allocations gives no rows: those measures then credit no team ('unallocated').
+with allocations as (
+    select * from {{ ref('int_allocations_as_at') }}
 )
 
 select
     as_at,
     la_code,
     person_id,
-    referral_id,
+    allocation_id,
     team_id,
     worker_id,
-    referral_date as allocated_from,
-    lead(referral_date) over (
-        partition by as_at, la_code, person_id order by referral_date, referral_id
-    ) as allocated_until
-from referrals
+    allocation_role,
+    start_date as allocated_from,
+    end_date as allocated_until
+from allocations

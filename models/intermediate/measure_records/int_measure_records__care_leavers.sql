@@ -1,7 +1,7 @@
 -- Records behind care_leavers_suitable_accommodation and care_leavers_eet: care leavers'
 -- 17th to 21st birthdays in the window (the SSDA903 definition, int_care_leaver_birthdays),
 -- flagged by the keeping-in-touch record for that birthday (no record counts as not). Team
--- and worker: the child's allocation on the birthday.
+-- and worker: none here; int_measure_records credits the allocation on the birthday.
 {% set flags = {
     'care_leavers_suitable_accommodation': 'is_suitably_accommodated',
     'care_leavers_eet': 'is_in_eet',
@@ -27,4 +27,4 @@ records as (
     {% endfor %}
 )
 
-{{ with_allocated_team('records') }}
+select * from records

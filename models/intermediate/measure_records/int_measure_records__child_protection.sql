@@ -11,8 +11,10 @@
 --   cp_reviews_on_time          plans open on the period end that started at least 3 months
 --                               before it; every review falling due in the window was held on
 --                               or before its due date
--- Team and worker: the referral behind the enquiry where there is one, otherwise the child's
--- allocation (int_child_allocations) on the record's date.
+-- Team and worker: S47 enquiries and initial conferences carry the team and worker of the
+-- referral behind the enquiry (catalogue team_source = 'record'); plans and conferences for
+-- child participation carry none: int_measure_records credits the child's allocation on the
+-- record's date (team_source = 'allocation').
 with s47_enquiries as (
     select * from {{ ref('int_s47_enquiry_timeliness') }}
 ),
@@ -122,4 +124,4 @@ records as (
     from plans_reviewed
 )
 
-{{ with_allocated_team('records') }}
+select * from records

@@ -12,7 +12,8 @@
 --   permanence_*                   episodes ending in the window by one of the four
 --                                  permanence routes; by this route
 --   cla_review_participation       reviews held in the window; participation PN1..PN7
--- Team and worker: the child's allocation (int_child_allocations) on the record's date.
+-- Team and worker: none on these records; int_measure_records credits the child's
+-- allocation on the record's date (catalogue team_source = 'allocation').
 {% set routes = {
     'permanence_adoption': ['E11', 'E12'],
     'permanence_residence_order': ['E41'],
@@ -143,4 +144,4 @@ records as (
     from reviewed
 )
 
-{{ with_allocated_team('records') }}
+select * from records

@@ -1,7 +1,8 @@
 -- Records behind cin_at_period_end: children in need on the period end (an open referral
 -- that was not NFA: referral date on or before it, no closure date or one after it), leaving
 -- out children on a CP plan or in care that day. One record per child, the latest open
--- referral; team and worker are that referral's.
+-- referral; the team and worker are credited by int_measure_records from the child's
+-- allocation on the period end (catalogue team_source = 'allocation').
 with referrals as (
     select * from {{ ref('int_referral_histories') }}
 ),

@@ -1,0 +1,146 @@
+-- Every record a measure is broken down by team for is credited to the team and worker its
+-- catalogue row says (seeds/process_model_measures.csv, team_source; docs/measures.md,
+-- "Breakdowns"). One row per record that is not:
+--   * team_source 'record': the team and worker are not those the record itself carries
+--     (the contact's, referral's or assessment's, the contact's for a referral with neither
+--     team nor worker; the referral behind an S47 enquiry or a conference), or the record is
+--     of a kind that carries none
+--   * team_source 'allocation': they are not those of the child's allocation in force on
+--     the record's event date (started on or before it, not ended before it; the
+--     latest-started of several), read here from the allocations as they stood on the
+--     extract, not from int_child_allocations
+--   * team_source 'none' or missing: the measure has a team breakdown all the same
+with catalogue as (
+    select measure_id, team_source from {{ ref('process_model_measures') }}
+),
+
+records as (
+    select
+        records.*,
+        catalogue.team_source as catalogue_team_source
+    from {{ ref('int_measure_records') }} as records
+    left join catalogue on catalogue.measure_id = records.measure_id
+    where records.has_team_breakdown
+),
+
+own_teams as (
+    select
+        as_at,
+        la_code,
+        'contact' as record_type,
+        contact_id as record_id,
+        team_id,
+        worker_id
+    from {{ ref('int_contacts_as_at') }}
+    union all
+    -- a referral with neither team nor worker: its contact's (the front door's decision)
+    select
+        referrals.as_at,
+        referrals.la_code,
+        'referral',
+        referrals.referral_id,
+        case
+            when referrals.team_id is null and referrals.worker_id is null
+                then contacts.team_id
+            else referrals.team_id
+        end,
+        case
+            when referrals.team_id is null and referrals.worker_id is null
+                then contacts.worker_id
+            else referrals.worker_id
+        end
+    from {{ ref('int_referrals_as_at') }} as referrals
+    left join {{ ref('int_contacts_as_at') }} as contacts
+        on contacts.as_at = referrals.as_at
+        and contacts.la_code = referrals.la_code
+        and contacts.contact_id = referrals.contact_id
+    union all
+    select as_at, la_code, 'assessment', assessment_id, team_id, worker_id
+    from {{ ref('int_assessments_as_at') }}
+    union all
+    select as_at, la_code, 's47_enquiry', s47_id, team_id, worker_id
+    from {{ ref('int_s47_enquiry_timeliness') }}
+    union all
+    select as_at, la_code, 'cp_conference', conference_id, team_id, worker_id
+    from {{ ref('int_conference_timeliness') }}
+),
+
+record_problems as (
+    select
+        records.measure_id,
+        records.reporting_period,
+        records.as_at,
+        records.la_code,
+        records.record_type,
+        records.record_id,
+        case
+            when own_teams.record_id is null then 'record carries no team of its own'
+            else 'team or worker is not the record''s own'
+        end as problem
+    from records
+    left join own_teams
+        on own_teams.as_at = records.as_at
+        and own_teams.la_code = records.la_code
+        and own_teams.record_type = records.record_type
+        and own_teams.record_id = records.record_id
+    where records.catalogue_team_source = 'record'
+        and (
+            own_teams.record_id is null
+            or coalesce(own_teams.team_id, '-') <> coalesce(records.team_id, '-')
+            or coalesce(own_teams.worker_id, '-') <> coalesce(records.worker_id, '-')
+        )
+),
+
+in_force as (
+    select
+        records.measure_id,
+        records.reporting_period,
+        records.as_at,
+        records.la_code,
+        records.record_type,
+        records.record_id,
+        records.team_id,
+        records.worker_id,
+        allocations.team_id as allocated_team_id,
+        allocations.worker_id as allocated_worker_id,
+        row_number() over (
+            partition by
+                records.measure_id, records.reporting_period, records.as_at, records.la_code,
+                records.record_type, records.record_id, records.person_id
+            order by allocations.start_date desc, allocations.allocation_id desc
+        ) as latest
+    from records
+    left join {{ ref('int_allocations_as_at') }} as allocations
+        on allocations.as_at = records.as_at
+        and allocations.la_code = records.la_code
+        and allocations.person_id = records.person_id
+        and allocations.start_date <= records.event_date
+        and (allocations.end_date is null or allocations.end_date >= records.event_date)
+    where records.catalogue_team_source = 'allocation'
+),
+
+allocation_problems as (
+    select
+        measure_id, reporting_period, as_at, la_code, record_type, record_id,
+        'team or worker is not the allocation''s in force on the event date' as problem
+    from in_force
+    where latest = 1
+        and (
+            coalesce(allocated_team_id, '-') <> coalesce(team_id, '-')
+            or coalesce(allocated_worker_id, '-') <> coalesce(worker_id, '-')
+        )
+),
+
+unruled as (
+    select distinct
+        measure_id, reporting_period, as_at, la_code, record_type, record_id,
+        'broken down by team without a team_source of record or allocation' as problem
+    from records
+    where catalogue_team_source is null or catalogue_team_source not in ('record', 'allocation')
+)
+
+select * from record_problems
+union all
+select * from allocation_problems
+union all
+select * from unruled
