@@ -22,7 +22,7 @@ select
     la_sources.source_system = 'raise' or catalogue.ssd_support = 'yes' as has_breakdowns,
     case
         when la_sources.source_system <> 'raise' and catalogue.ssd_support <> 'yes'
-            then trim({{ dbt.split_part('catalogue.ssd_support', "':'", 2) }})
+            then trim(substring(catalogue.ssd_support, {{ dbt.position("':'", 'catalogue.ssd_support') }} + 1))
     end as not_available_reason
 from la_sources
 cross join catalogue
