@@ -138,7 +138,7 @@ def test_what_the_ssd_lacks_is_not_published_and_the_report_says_why(built):
     assert sources == [("ssd",)]
     for measure_id, rule in {**unavailable, **headline_only}.items():
         assert availability[measure_id] == rule.partition(":")[2].strip()
-    from csc.report.data import load_report_data
+    from csc.report.data import TABLE1_NOT_FROM_SSD, load_report_data
     from csc.report.layout import NOT_AVAILABLE, build_sections
 
     data = load_report_data(built["ssd"], "2013-14 Q4", "808")
@@ -148,9 +148,11 @@ def test_what_the_ssd_lacks_is_not_published_and_the_report_says_why(built):
     for measure_id in in_report:
         reason = unavailable[measure_id].partition(":")[2].strip()
         assert notes[measure_id] and f"{NOT_AVAILABLE}: {reason}" in notes[measure_id]
+    # Table 1 needs the contact a referral came from: not published, and said so
+    assert not data.contact_outcomes and data.notes["table1"] == TABLE1_NOT_FROM_SSD
     # the RAISE build's report has no such note
     raise_data = load_report_data(built["raise"], "2013-14 Q4", "808")
-    assert not raise_data.not_available
+    assert not raise_data.not_available and raise_data.contact_outcomes
 
 
 def test_a_mosaic_ssd_drop_refreshes_end_to_end(prefect_harness, nightly_flow, landings, built,

@@ -21,8 +21,11 @@ select
     as has_figures,
     la_sources.source_system = 'raise' or catalogue.ssd_support = 'yes' as has_breakdowns,
     case
-        when la_sources.source_system <> 'raise' and catalogue.ssd_support <> 'yes'
-            then trim(substring(catalogue.ssd_support, {{ dbt.position("':'", 'catalogue.ssd_support') }} + 1))
+        when la_sources.source_system = 'raise' then null
+        when catalogue.ssd_support like 'no:%'
+            then trim(substring(catalogue.ssd_support, {{ 'no:' | length + 1 }}))
+        when catalogue.ssd_support like 'headline only:%'
+            then trim(substring(catalogue.ssd_support, {{ 'headline only:' | length + 1 }}))
     end as not_available_reason
 from la_sources
 cross join catalogue

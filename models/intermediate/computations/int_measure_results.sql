@@ -33,5 +33,7 @@ inner join {{ ref('int_measure_availability') }} as availability
     on availability.la_code = computed.la_code
     and availability.measure_id = computed.measure_id
 where availability.has_figures
-    and (availability.has_breakdowns or computed.breakdown_by is null
-        or computed.breakdown_by not in ('team', 'worker'))
+    and (
+        availability.has_breakdowns or computed.breakdown_by is null
+        or computed.breakdown_by not in ('team', 'worker')
+    )

@@ -23,8 +23,9 @@ with ssd_versions as (
 ssd_contacts as (
     select
         ssd_versions.*,
-        lead(valid_from) over (
-            partition by la_code, person_id, contact_date order by valid_from
+        lead(ssd_versions.valid_from) over (
+            partition by ssd_versions.la_code, ssd_versions.person_id, ssd_versions.contact_date
+            order by ssd_versions.valid_from
         ) as valid_to
     from ssd_versions
 )

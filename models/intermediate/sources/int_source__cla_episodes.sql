@@ -74,8 +74,9 @@ with_status as (
         episodes_in_span.span_from,
         ssd_legal_statuses.legal_status,
         row_number() over (
-            partition by episodes_in_span.la_code, episodes_in_span.episode_id,
-            episodes_in_span.span_from
+            partition by
+                episodes_in_span.la_code, episodes_in_span.episode_id,
+                episodes_in_span.span_from
             order by ssd_legal_statuses.start_date desc, ssd_legal_statuses.legal_status_id desc
         ) as recency
     from episodes_in_span

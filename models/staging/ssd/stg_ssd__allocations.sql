@@ -1,5 +1,6 @@
--- SSD ssd_involvements: every version of every record, typed and renamed to the warehouse's words. An involvement is an allocation: who held the case from when to when (no person id in the Mosaic deployment).
--- Filter with the in_force_at() macro to see the data as it stood on an extract date.
+-- SSD ssd_involvements: every version of every record, typed and renamed to the warehouse's words.
+-- An involvement is an allocation: who held the case from when to when (no person id in the Mosaic
+-- deployment). Filter with the in_force_at() macro to see the data as it stood on an extract date.
 with source as (
     select * from {{ source('ssd', 'ssd_involvements') }}
     -- versions the loader left out (docs/loading.md) are not data for the models

@@ -1,5 +1,6 @@
--- SSD ssd_cin_assessments: every version of every record, typed and renamed to the warehouse's words. The SSD holds no assessment type: completed_date is the authorisation date.
--- Filter with the in_force_at() macro to see the data as it stood on an extract date.
+-- SSD ssd_cin_assessments: every version of every record, typed and renamed to the warehouse's
+-- words. The SSD holds no assessment type: completed_date is the authorisation date. Filter with
+-- the in_force_at() macro to see the data as it stood on an extract date.
 with source as (
     select * from {{ source('ssd', 'ssd_cin_assessments') }}
     -- versions the loader left out (docs/loading.md) are not data for the models

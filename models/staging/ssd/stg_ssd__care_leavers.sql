@@ -1,5 +1,6 @@
--- SSD ssd_care_leavers: every version of every record, typed and renamed to the warehouse's words. One row per care leaver: the latest keeping-in-touch contact only.
--- Filter with the in_force_at() macro to see the data as it stood on an extract date.
+-- SSD ssd_care_leavers: every version of every record, typed and renamed to the warehouse's words.
+-- One row per care leaver: the latest keeping-in-touch contact only. Filter with the in_force_at()
+-- macro to see the data as it stood on an extract date.
 with source as (
     select * from {{ source('ssd', 'ssd_care_leavers') }}
     -- versions the loader left out (docs/loading.md) are not data for the models

@@ -1,5 +1,7 @@
--- SSD ssd_cla_episodes: every version of every record, typed and renamed to the warehouse's words. Placement and legal status are separate tables (stg_ssd__cla_placements, stg_ssd__legal_statuses).
--- Filter with the in_force_at() macro to see the data as it stood on an extract date.
+-- SSD ssd_cla_episodes: every version of every record, typed and renamed to the warehouse's words.
+-- Placement and legal status are separate tables (stg_ssd__cla_placements,
+-- stg_ssd__legal_statuses). Filter with the in_force_at() macro to see the data as it stood on an
+-- extract date.
 with source as (
     select * from {{ source('ssd', 'ssd_cla_episodes') }}
     -- versions the loader left out (docs/loading.md) are not data for the models

@@ -1,5 +1,5 @@
--- SSD ssd_cla_placement: every version of every record, typed and renamed to the warehouse's words.
--- Filter with the in_force_at() macro to see the data as it stood on an extract date.
+-- SSD ssd_cla_placement: every version of every record, typed and renamed to the warehouse's
+-- words. Filter with the in_force_at() macro to see the data as it stood on an extract date.
 with source as (
     select * from {{ source('ssd', 'ssd_cla_placement') }}
     -- versions the loader left out (docs/loading.md) are not data for the models

@@ -1,5 +1,6 @@
--- SSD ssd_cla_reviews: every version of every record, typed and renamed to the warehouse's words. Only the Mosaic deployment has the person id on a review (else: the period of care's).
--- Filter with the in_force_at() macro to see the data as it stood on an extract date.
+-- SSD ssd_cla_reviews: every version of every record, typed and renamed to the warehouse's words.
+-- Only the Mosaic deployment has the person id on a review (else: the period of care's). Filter
+-- with the in_force_at() macro to see the data as it stood on an extract date.
 with source as (
     select * from {{ source('ssd', 'ssd_cla_reviews') }}
     -- versions the loader left out (docs/loading.md) are not data for the models

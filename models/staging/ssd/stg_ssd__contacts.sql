@@ -1,5 +1,7 @@
--- SSD ssd_contacts: every version of every record, typed and renamed to the warehouse's words. The outcome is read from the outcome JSON: a new referral, or no further action (closed and logged); empty flags: not decided yet.
--- Filter with the in_force_at() macro to see the data as it stood on an extract date.
+-- SSD ssd_contacts: every version of every record, typed and renamed to the warehouse's words. The
+-- outcome is read from the outcome JSON: a new referral, or no further action (closed and logged);
+-- empty flags: not decided yet. Filter with the in_force_at() macro to see the data as it stood on
+-- an extract date.
 with source as (
     select * from {{ source('ssd', 'ssd_contacts') }}
     -- versions the loader left out (docs/loading.md) are not data for the models

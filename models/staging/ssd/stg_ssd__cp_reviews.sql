@@ -1,5 +1,6 @@
--- SSD ssd_cp_reviews: every version of every record, typed and renamed to the warehouse's words. The Mosaic deployment has no person id on a review (take the plan's).
--- Filter with the in_force_at() macro to see the data as it stood on an extract date.
+-- SSD ssd_cp_reviews: every version of every record, typed and renamed to the warehouse's words.
+-- The Mosaic deployment has no person id on a review (take the plan's). Filter with the
+-- in_force_at() macro to see the data as it stood on an extract date.
 with source as (
     select * from {{ source('ssd', 'ssd_cp_reviews') }}
     -- versions the loader left out (docs/loading.md) are not data for the models

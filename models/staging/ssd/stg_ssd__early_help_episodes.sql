@@ -1,4 +1,5 @@
--- SSD ssd_early_help_episodes: every version of every record, typed and renamed to the warehouse's words. An early help episode is held against the social-care person id: no linkage needed.
+-- SSD ssd_early_help_episodes: every version of every record, typed and renamed to the warehouse's
+-- words. An early help episode is held against the social-care person id: no linkage needed.
 -- Filter with the in_force_at() macro to see the data as it stood on an extract date.
 with source as (
     select * from {{ source('ssd', 'ssd_early_help_episodes') }}

@@ -1,5 +1,6 @@
--- SSD ssd_initial_cp_conference: every version of every record, typed and renamed to the warehouse's words. A transfer-in conference is flagged.
--- Filter with the in_force_at() macro to see the data as it stood on an extract date.
+-- SSD ssd_initial_cp_conference: every version of every record, typed and renamed to the
+-- warehouse's words. A transfer-in conference is flagged. Filter with the in_force_at() macro to
+-- see the data as it stood on an extract date.
 with source as (
     select * from {{ source('ssd', 'ssd_initial_cp_conference') }}
     -- versions the loader left out (docs/loading.md) are not data for the models

@@ -1,4 +1,5 @@
--- SSD ssd_person: every version of every record, typed and renamed to the warehouse's words. Direct identifiers (names, UPN) stay in the work database: no published model selects them.
+-- SSD ssd_person: every version of every record, typed and renamed to the warehouse's words.
+-- Direct identifiers (names, UPN) stay in the work database: no published model selects them.
 -- Filter with the in_force_at() macro to see the data as it stood on an extract date.
 with source as (
     select * from {{ source('ssd', 'ssd_person') }}

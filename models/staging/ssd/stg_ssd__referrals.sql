@@ -1,5 +1,6 @@
--- SSD ssd_cin_episodes: every version of every record, typed and renamed to the warehouse's words. A CIN episode is a referral.
--- Filter with the in_force_at() macro to see the data as it stood on an extract date.
+-- SSD ssd_cin_episodes: every version of every record, typed and renamed to the warehouse's words.
+-- A CIN episode is a referral. Filter with the in_force_at() macro to see the data as it stood on
+-- an extract date.
 with source as (
     select * from {{ source('ssd', 'ssd_cin_episodes') }}
     -- versions the loader left out (docs/loading.md) are not data for the models

@@ -1,5 +1,6 @@
--- SSD ssd_professionals: every version of every record, typed and renamed to the warehouse's words. The professional's team is its department name; the team id comes from ssd_department by that name.
--- Filter with the in_force_at() macro to see the data as it stood on an extract date.
+-- SSD ssd_professionals: every version of every record, typed and renamed to the warehouse's
+-- words. The professional's team is its department name; the team id comes from ssd_department by
+-- that name. Filter with the in_force_at() macro to see the data as it stood on an extract date.
 with source as (
     select * from {{ source('ssd', 'ssd_professionals') }}
     -- versions the loader left out (docs/loading.md) are not data for the models
