@@ -82,8 +82,8 @@ CONTACTS_PER_OFFICER = 1100  # contacts a year one first contact officer decides
 TENURE_MEDIAN = 3 * YEAR
 TENURE_SIGMA = 0.6
 VACANCY_CHANCE = 0.8  # a leaver's post stays vacant for a while (else filled at once)
-VACANCY_DAYS = (5, 40)
-TRANSFER_WAIT_CHANCE = 0.25  # a transferred case waits unallocated in its new team
+VACANCY_DAYS = (7, 56)
+TRANSFER_WAIT_CHANCE = 0.3  # a transferred case waits unallocated in its new team
 TRANSFER_WAIT_DAYS = (1, 10)
 CIN_TRANSFER_DAYS = (10, 35)  # after the assessment, an open case moves to safeguarding
 
@@ -121,7 +121,12 @@ def case_spans(history, rng: np.random.Generator) -> pd.DataFrame:
     transfer = np.minimum(core_start, cin_move)
     person = referrals.person.to_numpy()
     start = referrals.referral_date.to_numpy().astype(np.int64)
+    # a case is held at least on the day it is referred and on a day an assessment of it
+    # starts, even where it closes that day (an NFA decided at once)
     closure = np.minimum(referrals.closure.to_numpy().astype(np.int64), NEVER)
+    on_closure_day = assessments.start.to_numpy() == closure[referral_id]
+    closure[referral_id[on_closure_day]] += 1
+    closure = np.maximum(closure, start + 1)
     plans, periods = history.plans, history.periods
     period_person = np.asarray(history.period_person)
     care_end = np.where(periods.end.to_numpy() == NONE, NEVER, periods.end.to_numpy())
@@ -163,6 +168,12 @@ def team_runs(spans: pd.DataFrame) -> pd.DataFrame:
                      4 - np.argmax(open_levels[:, ::-1], axis=1), 0)
     person = counts.index.get_level_values("person").to_numpy()
     day = counts.index.get_level_values("day").to_numpy()
+    # a case does not step back down while it stays open: after a plan ends the child in
+    # need stays with safeguarding and care planning
+    episode = np.ones(len(level), dtype=bool)
+    episode[1:] = (person[1:] != person[:-1]) | (level[:-1] == 0)
+    level = np.where(level == 0, 0,
+                     pd.Series(level).groupby(np.cumsum(episode)).cummax().to_numpy())
     # a new run where the person or the level changes
     new = np.ones(len(level), dtype=bool)
     new[1:] = (person[1:] != person[:-1]) | (level[1:] != level[:-1])
@@ -368,10 +379,10 @@ def _worker_ids(workers: pd.DataFrame) -> np.ndarray:
 def allocation_on(allocations: pd.DataFrame, person: np.ndarray, on_day: np.ndarray
                   ) -> np.ndarray:
     """The row of `allocations` (sorted by person and start) in force for each person on
-    each day, NONE where the child has none."""
+    each day, else the child's latest allocation before it (an assessment the history
+    starts after its referral closed: the case's last holder), NONE where there is none."""
     keys = allocations.person.to_numpy() * KEY + allocations.start.to_numpy()
     row = np.searchsorted(keys, person * KEY + on_day, side="right") - 1
     safe = np.maximum(row, 0)
-    found = ((row >= 0) & (allocations.person.to_numpy()[safe] == person)
-             & (allocations.end.to_numpy()[safe] > on_day))
+    found = (row >= 0) & (allocations.person.to_numpy()[safe] == person)
     return np.where(found, row, NONE)

@@ -1,5 +1,6 @@
 """Read every file of a drop back against the extract contract: header, required values,
-codes, dates, unique keys, parents present, date order. Returns the problems found."""
+codes, dates, unique keys, parents present, date order. Returns the problems found.
+Optional tables (raise/allocations.csv, the reference tables) are checked when present."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ def check_drop(drop: Path) -> list[str]:
     contract = load_contract()
     problems: list[str] = []
     frames: dict[str, pd.DataFrame] = {}
-    for table in contract.required_tables():
+    tables = contract.required_tables() + [
+        t for t in contract.tables.values() if t.optional and (drop / t.relative_path).exists()]
+    for table in tables:
         path = drop / table.relative_path
         if not path.exists():
             problems.append(f"{path}: missing")
@@ -43,7 +46,7 @@ def check_drop(drop: Path) -> list[str]:
             both = df[(df[first] != "") & (df[second] != "")]
             if (both[second] < both[first]).any():
                 problems.append(f"{path}: {second} before {first}")
-    for table in contract.required_tables():
+    for table in tables:
         df = frames.get(table.name)
         if df is None:
             continue
