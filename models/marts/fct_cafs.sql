@@ -34,7 +34,7 @@ left join caf_children
     on caf_children.la_code = cafs.la_code
     and caf_children.caf_child_id = cafs.caf_child_id
 left join persons
-    on persons.la_code = caf_children.la_code
+    on persons.la_code = cafs.la_code
     and persons.person_id = case
         when cafs.source_system = 'ssd' then cafs.caf_child_id
         else caf_children.raise_person_id
