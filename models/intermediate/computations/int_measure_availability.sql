@@ -18,7 +18,7 @@ select
     catalogue.measure_id,
     la_sources.source_system,
     la_sources.source_system = 'raise' or catalogue.ssd_support not like 'no:%'
-    as has_figures,
+        as has_figures,
     la_sources.source_system = 'raise' or catalogue.ssd_support = 'yes' as has_breakdowns,
     case
         when la_sources.source_system = 'raise' then null

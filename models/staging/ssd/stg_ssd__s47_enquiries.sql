@@ -21,7 +21,7 @@ renamed as (
         {{ ssd_date('s47e_s47_end_date') }} as end_date,
         -- flags
         {{ yes_no_flag(json_text('s47e_s47_outcome_json', 'CP_CONFERENCE_FLAG')) }}
-        as icpc_required,
+            as icpc_required,
         -- history
         _valid_from as valid_from,
         _valid_to as valid_to
