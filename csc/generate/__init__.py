@@ -25,6 +25,7 @@ import pyarrow as pa
 from csc.config import PROJECT_DIR
 from csc.contract import Contract, load_contract
 from csc.generate.calendar import WorkingDays, add_months, day, to_date
+from csc.generate.contacts import FRONT_DOOR_STREAM, delay_decisions, pull_back_cases
 from csc.generate.dirt import DIRT_STREAM, TRUTH_COLUMNS, TableDirt, plan_dirt
 from csc.generate.drops import DropWriter, encode_drops
 from csc.generate.history import build_history
@@ -87,9 +88,14 @@ def _build_la(plan: LaPlan, working_days: WorkingDays, seed: int, horizon_end: i
               contract: Contract) -> tuple[dict[str, pa.Table], pd.DataFrame, list[str]]:
     """One LA's contract tables, its true CAF child -> person mapping and the targets its
     history could not meet; the history and the tables draw from one random stream, the
-    service (teams, workers, allocations) from one of its own (the seed and SERVICE_STREAM)."""
+    front door's bad spells (csc.generate.contacts.delay_decisions) and the service (teams,
+    workers, allocations) each from one of their own (the seed and FRONT_DOOR_STREAM,
+    SERVICE_STREAM)."""
     rng = np.random.default_rng(seed)
     history = build_history(plan, working_days, rng, horizon_end)
+    front_door = np.random.default_rng([seed, FRONT_DOOR_STREAM])
+    pull_back_cases(history, plan, working_days, front_door)
+    delay_decisions(history, plan, working_days, horizon_end, front_door)
     tables, truth = assemble(plan.la_code, history, contract, plan.size, rng, horizon_end,
                              np.random.default_rng([seed, SERVICE_STREAM]),
                              born_before_caf=not plan.calibrated)

@@ -121,13 +121,19 @@ def _profile(appendix2: pd.DataFrame) -> dict[str, float]:
     }
 
 
+# Contacts by financial quarter relative to the year's average: the summer holidays quieter,
+# the autumn term (September's return to school) and January busier.
+SEASON = {1: 1.0, 2: 0.93, 3: 1.05, 4: 1.02}
+
+
 def _synthetic_quarter(profile: dict[str, float], scale: float, rng: np.random.Generator,
-                       single: bool) -> dict[str, int]:
-    """One quarter of an LA that is not calibrated: the profile, scaled, with noise."""
+                       single: bool, season: float = 1.0) -> dict[str, int]:
+    """One quarter of an LA that is not calibrated: the profile, scaled, with noise (and the
+    quarter's `season`)."""
     def whole(x: float) -> int:
         return max(0, int(round(x)))
 
-    noise = 1 + 0.06 * rng.standard_normal()
+    noise = (1 + 0.06 * rng.standard_normal()) * season
     contacts = whole(profile["contacts"] / 4 * scale * noise)
     closed_logged = whole(contacts * profile["cl_share"] * (1 + 0.05 * rng.standard_normal()))
     closed_logged = min(closed_logged, contacts)
@@ -172,16 +178,20 @@ def _increments(values: list[float]) -> list[int]:
 
 
 def synthetic_plan(la_code: str, first_fy: int, last_fy: int, contacts_per_year: float,
-                   rng: np.random.Generator, single_from: int | None = None) -> LaPlan:
-    """Targets for an LA that is not calibrated: the demo profile scaled to its size."""
+                   rng: np.random.Generator, single_from: int | None = None,
+                   seasonal: bool = True) -> LaPlan:
+    """Targets for an LA that is not calibrated: the demo profile scaled to its size, with
+    the seasons (SEASON; `seasonal=False`: the calibrated demo's earlier years, which keep
+    the targets it was calibrated with)."""
     appendix2 = read_appendix2()
     profile = _profile(appendix2)
     scale = contacts_per_year / profile["contacts"]
     quarters = quarter_frame(first_fy, last_fy)
     if single_from is None:
         single_from = day(date(2013, 4, 1)) + int(rng.integers(0, 366))
-    targets = [_synthetic_quarter(profile, scale, rng, single=start >= single_from)
-               for start in quarters["start"]]
+    targets = [_synthetic_quarter(profile, scale, rng, single=start >= single_from,
+                                  season=SEASON[qn] if seasonal else 1.0)
+               for start, qn in zip(quarters["start"], quarters["qn"], strict=True)]
     quarters = pd.concat([quarters, pd.DataFrame(targets)], axis=1)
     n_quarters = len(quarters)
     quarters["cp_stock"] = np.round(profile["cp_stock"] * scale
@@ -217,7 +227,7 @@ def demo_plan(rng: np.random.Generator, first_fy: int = 2008) -> LaPlan:
     appendix2 = read_appendix2()
     table1 = read_table1()
     plan = synthetic_plan(DEMO_LA, first_fy, DEMO_YEAR + 1, _profile(appendix2)["contacts"], rng,
-                          single_from=day(date(2014, 2, 17)))
+                          single_from=day(date(2014, 2, 17)), seasonal=False)
     quarters = plan.quarters
     head = appendix2[appendix2.breakdown_by.isna()].set_index(["measure_id",
                                                                "reporting_period"])

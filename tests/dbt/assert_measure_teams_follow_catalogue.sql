@@ -1,15 +1,19 @@
 -- Every record a measure is broken down by team for is credited to the team and worker its
 -- catalogue row says (seeds/process_model_measures.csv, team_source; docs/measures.md,
 -- "Breakdowns"). One row per record that is not:
---   * team_source 'record': the team and worker are not those the record itself carries
---     (the contact's, referral's or assessment's, the contact's for a referral with neither
---     team nor worker; the referral behind an S47 enquiry or a conference), or the record is
---     of a kind that carries none
+--   * team_source 'record': the team and worker are not those the records model gave the
+--     record (its own: the contact's, referral's or assessment's, the referral behind an
+--     S47 enquiry or a conference; their definitions are pinned by unit tests), or the
+--     record is of a kind that carries no team
 --   * team_source 'allocation': they are not those of the child's allocation in force on
 --     the record's event date (started on or before it, not ended before it; the
 --     latest-started of several), read here from the allocations as they stood on the
---     extract, not from int_child_allocations
+--     extract (int_allocations_as_at), not from int_child_allocations
 --   * team_source 'none' or missing: the measure has a team breakdown all the same
+-- Its parents are the measure models only (none of them is a parent of the star schema),
+-- so it runs when they are built, not when a star-schema model's ancestors are.
+{% set key = ['measure_id', 'reporting_period', 'as_at', 'la_code', 'record_type', 'record_id',
+              'person_id'] %}
 with catalogue as (
     select measure_id, team_source from {{ ref('process_model_measures') }}
 ),
@@ -23,46 +27,12 @@ records as (
     where records.has_team_breakdown
 ),
 
-own_teams as (
-    select
-        as_at,
-        la_code,
-        'contact' as record_type,
-        contact_id as record_id,
-        team_id,
-        worker_id
-    from {{ ref('int_contacts_as_at') }}
-    union all
-    -- a referral with neither team nor worker: its contact's (the front door's decision)
-    select
-        referrals.as_at,
-        referrals.la_code,
-        'referral',
-        referrals.referral_id,
-        case
-            when referrals.team_id is null and referrals.worker_id is null
-                then contacts.team_id
-            else referrals.team_id
-        end,
-        case
-            when referrals.team_id is null and referrals.worker_id is null
-                then contacts.worker_id
-            else referrals.worker_id
-        end
-    from {{ ref('int_referrals_as_at') }} as referrals
-    left join {{ ref('int_contacts_as_at') }} as contacts
-        on contacts.as_at = referrals.as_at
-        and contacts.la_code = referrals.la_code
-        and contacts.contact_id = referrals.contact_id
-    union all
-    select as_at, la_code, 'assessment', assessment_id, team_id, worker_id
-    from {{ ref('int_assessments_as_at') }}
-    union all
-    select as_at, la_code, 's47_enquiry', s47_id, team_id, worker_id
-    from {{ ref('int_s47_enquiry_timeliness') }}
-    union all
-    select as_at, la_code, 'cp_conference', conference_id, team_id, worker_id
-    from {{ ref('int_conference_timeliness') }}
+-- the records as their records models emitted them, before any team was credited
+emitted as (
+    {% for records_model in measure_records_models() %}
+    select {{ key | join(', ') }}, team_id, worker_id from {{ ref(records_model) }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 record_problems as (
@@ -74,20 +44,24 @@ record_problems as (
         records.record_type,
         records.record_id,
         case
-            when own_teams.record_id is null then 'record carries no team of its own'
+            when records.record_type not in (
+                'contact', 'referral', 'assessment', 's47_enquiry', 'cp_conference'
+            ) then 'record carries no team of its own'
             else 'team or worker is not the record''s own'
         end as problem
     from records
-    left join own_teams
-        on own_teams.as_at = records.as_at
-        and own_teams.la_code = records.la_code
-        and own_teams.record_type = records.record_type
-        and own_teams.record_id = records.record_id
+    left join emitted
+        on
+        {%- for column in key %}
+        emitted.{{ column }} = records.{{ column }}{{ ' and' if not loop.last }}
+        {%- endfor %}
     where records.catalogue_team_source = 'record'
         and (
-            own_teams.record_id is null
-            or coalesce(own_teams.team_id, '-') <> coalesce(records.team_id, '-')
-            or coalesce(own_teams.worker_id, '-') <> coalesce(records.worker_id, '-')
+            records.record_type not in (
+                'contact', 'referral', 'assessment', 's47_enquiry', 'cp_conference'
+            )
+            or coalesce(emitted.team_id, '-') <> coalesce(records.team_id, '-')
+            or coalesce(emitted.worker_id, '-') <> coalesce(records.worker_id, '-')
         )
 ),
 

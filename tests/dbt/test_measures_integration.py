@@ -432,11 +432,19 @@ def test_teams_are_credited_by_the_catalogue_rule(warehouse, tmp_path):
     assert problems() == set()
     with duckdb.connect(str(copy)) as con:
         # the allocations the measures credit are no longer those delivered (P1's plan is
-        # credited to T1), and contact C3 is credited to another worker than its own
+        # credited to T1); the crediting step gives contact C3 another worker than its own;
+        # children in care's rule says 'record', but a care episode carries no team
         con.execute("""update intermediate.int_child_allocations set team_id = 'T1'
             where allocation_id = 'AL2'""")
-        con.execute("""update intermediate.int_contacts_as_at set worker_id = 'W1'
-            where contact_id = 'C3'""")
+        (stacked,) = con.execute("""select sql from duckdb_views()
+            where schema_name = 'intermediate' and view_name = 'int_measure_records'""").fetchone()
+        stacked = stacked[stacked.lower().index(" as ") + 4:].rstrip().rstrip(";")
+        con.execute(f"""create or replace view intermediate.int_measure_records as
+            select * replace (case when measure_id = 'contacts' and record_id = 'C3'
+                                   then 'W1' else worker_id end as worker_id)
+            from ({stacked})""")
+        con.execute("""update reference.process_model_measures set team_source = 'record'
+            where measure_id = 'cic_at_period_end'""")
         con.execute("""update reference.process_model_measures set team_source = 'none'
             where measure_id = 'cla_review_participation'""")
     wrong_allocation = "team or worker is not the allocation's in force on the event date"
@@ -447,7 +455,7 @@ def test_teams_are_credited_by_the_catalogue_rule(warehouse, tmp_path):
         ("open_cases_at_period_end", "CP1", wrong_allocation),
         ("child_participation_cp_conferences", "K1", wrong_allocation),
         ("contacts", "C3", "team or worker is not the record's own"),
-        ("contacts_closed_logged", "C3", "team or worker is not the record's own"),
+        ("cic_at_period_end", "E4", "record carries no team of its own"),
         ("cla_review_participation", "V1",
          "broken down by team without a team_source of record or allocation"),
     }

@@ -41,14 +41,14 @@ CHECKS = [
             select start_date::date as s, lag(end_date::date) over w as previous_end,
                    lag(start_date) over w is not null as has_previous,
                    lag(end_date) over w is null as previous_open
-            from allocations window w as (partition by person_id order by start_date::date,
-                                                                     allocation_id))
+            from allocations window w as (partition by la_code, person_id
+                                       order by start_date::date, allocation_id))
         where has_previous and (previous_open or s < previous_end)"""),
     ("allocations of an unknown worker",
      """select count(*) from allocations where worker_id is not null
-        and worker_id not in (select worker_id from workers)"""),
+        and (la_code, worker_id) not in (select (la_code, worker_id) from workers)"""),
     ("allocations by a worker of another team",
-     """select count(*) from allocations join workers using (worker_id)
+     """select count(*) from allocations join workers using (la_code, worker_id)
         where allocations.team_id <> workers.team_id"""),
     ("allocations with the wrong role for the team",
      f"""select count(*) from allocations where
@@ -56,35 +56,36 @@ CHECKS = [
     ("open referrals with no assessment or safeguarding allocation",
      f"""select count(*) from referrals r where referral_date::date <= getvariable('as_at')
         and closure_date is null and not exists (
-            select 1 from allocations a where a.person_id = r.person_id
+            select 1 from allocations a where a.la_code = r.la_code and a.person_id = r.person_id
             and a.start_date::date <= getvariable('as_at')
             and (a.end_date is null or a.end_date::date > getvariable('as_at'))
             and {KIND.format('a.team_id')} in ('AST', 'SCP'))"""),
     ("open CP plans with no safeguarding and care planning allocation",
      f"""select count(*) from cp_plans p where start_date::date <= getvariable('as_at')
         and end_date is null and not exists (
-            select 1 from allocations a where a.person_id = p.person_id
+            select 1 from allocations a where a.la_code = p.la_code and a.person_id = p.person_id
             and a.start_date::date <= getvariable('as_at')
             and (a.end_date is null or a.end_date::date > getvariable('as_at'))
             and {KIND.format('a.team_id')} = 'SCP')"""),
     ("children in care with no children in care allocation",
      f"""select count(*) from cla_episodes e where start_date::date <= getvariable('as_at')
         and end_date is null and not exists (
-            select 1 from allocations a where a.person_id = e.person_id
+            select 1 from allocations a where a.la_code = e.la_code and a.person_id = e.person_id
             and a.start_date::date <= getvariable('as_at')
             and (a.end_date is null or a.end_date::date > getvariable('as_at'))
             and {KIND.format('a.team_id')} = 'CIC')"""),
     ("care leavers (18 to 21) with no personal adviser",
      """with left_care as (
-            select person_id, max(end_date::date) as left_on from cla_episodes
-            group by person_id having count(*) = count(end_date)),
+            select la_code, person_id, max(end_date::date) as left_on from cla_episodes
+            group by all having count(*) = count(end_date)),
         leavers as (
-            select person_id, left_on, date_of_birth::date as dob from left_care
-            join persons using (person_id)
-            where person_id in (select person_id from care_leaver_contacts))
+            select la_code, person_id, left_on, date_of_birth::date as dob from left_care
+            join persons using (la_code, person_id)
+            where (la_code, person_id) in (select (la_code, person_id)
+                                           from care_leaver_contacts))
         select count(*) from leavers l where left_on <= getvariable('as_at')
         and getvariable('as_at') < dob + interval 21 years and not exists (
-            select 1 from allocations a where a.person_id = l.person_id
+            select 1 from allocations a where a.la_code = l.la_code and a.person_id = l.person_id
             and a.start_date::date <= getvariable('as_at')
             and (a.end_date is null or a.end_date::date > getvariable('as_at'))
             and a.allocation_role = 'personal_adviser')"""),
@@ -92,26 +93,30 @@ CHECKS = [
      """select count(*) from allocations a
         where a.start_date::date <= getvariable('as_at')
         and (a.end_date is null or a.end_date::date > getvariable('as_at'))
-        and not exists (select 1 from referrals r where r.person_id = a.person_id
+        and not exists (select 1 from referrals r where r.la_code = a.la_code
+                        and r.person_id = a.person_id
                         and r.referral_date::date <= getvariable('as_at')
                         and (r.closure_date is null
                              or r.closure_date::date >= getvariable('as_at')))
-        and not exists (select 1 from cp_plans p where p.person_id = a.person_id
+        and not exists (select 1 from cp_plans p where p.la_code = a.la_code
+                        and p.person_id = a.person_id
                         and p.start_date::date <= getvariable('as_at')
                         and (p.end_date is null or p.end_date::date >= getvariable('as_at')))
-        and not exists (select 1 from cla_episodes e where e.person_id = a.person_id
+        and not exists (select 1 from cla_episodes e where e.la_code = a.la_code
+                        and e.person_id = a.person_id
                         and e.start_date::date <= getvariable('as_at')
                         and (e.end_date is null or e.end_date::date >= getvariable('as_at')))
-        and not exists (select 1 from care_leaver_contacts k join persons using (person_id)
-                        where k.person_id = a.person_id
+        and not exists (select 1 from care_leaver_contacts k
+                        join persons using (la_code, person_id)
+                        where k.la_code = a.la_code and k.person_id = a.person_id
                         and getvariable('as_at') < date_of_birth::date + interval 21 years)"""),
     ("contacts not with a first contact officer",
-     """select count(*) from contacts c left join workers w using (worker_id)
-        where (c.team_id is distinct from 'FCT' or w.team_id is distinct
-                                 from 'FCT' or w.role not in ('first_contact_officer'))"""),
+     """select count(*) from contacts c left join workers w using (la_code, worker_id)
+        where c.team_id is distinct from 'FCT' or w.team_id is distinct from 'FCT'
+        or w.role is distinct from 'first_contact_officer'"""),
     ("referrals whose team or worker is not the allocation on the referral date",
      """select count(*) from referrals r where not exists (
-            select 1 from allocations a where a.person_id = r.person_id
+            select 1 from allocations a where a.la_code = r.la_code and a.person_id = r.person_id
             and a.start_date::date <= r.referral_date::date
             and (a.end_date is null or a.end_date::date > r.referral_date::date)
             and a.team_id = r.team_id and a.worker_id is not distinct from r.worker_id)"""),
@@ -121,9 +126,10 @@ CHECKS = [
      """with allocation_then as (
             select s.assessment_id, s.team_id, s.worker_id, a.team_id as held_by,
                    a.worker_id as allocated_worker
-            from assessments s join allocations a on a.person_id = s.person_id
+            from assessments s join allocations a
+            on a.la_code = s.la_code and a.person_id = s.person_id
             and a.start_date::date <= s.start_date::date
-            qualify row_number() over (partition by s.assessment_id
+            qualify row_number() over (partition by s.la_code, s.assessment_id
                                        order by a.start_date::date desc) = 1)
         select (select count(*) from assessments) - count(*) from allocation_then
         where team_id = held_by and worker_id is not distinct from allocated_worker"""),

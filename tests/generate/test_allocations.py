@@ -243,11 +243,12 @@ def test_a_workers_allocations_lie_within_their_tenure(demo_service):
 
 
 def test_a_scale_run_holds_consistent_allocations_in_every_drop(tmp_path):
-    """An uncalibrated LA over another window and cadence: the same rules, and the drops
-    read back against the contract (allocations included)."""
+    """Two uncalibrated LAs over another window and cadence (their ids overlap: a key is
+    the LA and the id): the same rules, and the drops read back against the contract
+    (allocations included)."""
     landing = tmp_path / "landing"
-    result = generate(landing, ["201"], date(2016, 4, 1), date(2018, 3, 31), "quarterly",
-                      seed=11, sizes=[3000.0], workers=1)
+    result = generate(landing, ["201", "202"], date(2016, 4, 1), date(2018, 3, 31),
+                      "quarterly", seed=11, sizes=[3000.0, 1500.0], workers=1)
     for drop in result.drops:
         assert allocation_problems(drop) == [], drop.name
     assert check_drop(result.drops[-1]) == []

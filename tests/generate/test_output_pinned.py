@@ -17,11 +17,17 @@ from pathlib import Path
 
 from csc.generate import generate
 
-SCALE_SHA256 = "519aeaaea5b0202140441d4c9853d62412a154555eeb7d1a6fb7355a22be8e7f"
-# Re-recorded when care leavers took the SSDA903 definition: in the demo only the leaving-care
-# cohort stays in care past 16 (the other children leave by their 16th birthday), so that the
-# eligible care leavers are the cohort the published care-leaver cells are calibrated on.
-DEMO_SHA256 = "fb968993bb0ec0ba367b240c8a8b62f455796a20c5febc79aa0b71c3f854208d"
+# Both re-recorded (December 2026) when the generator began to model the service: teams
+# sized on their caseloads, workers who join and leave, raise/allocations.csv in every drop,
+# contacts', referrals' and assessments' team and worker from the allocation in force; the
+# front door's bad spells (contacts waiting for a decision); the demo's 2012-13 quarters no
+# longer an even split of the year; the seasons of an uncalibrated LA. The history's own
+# random stream is unchanged (the new parts draw from streams of their own), and so is every
+# calibrated cell of the demo (tests/generate/test_calibration.py, marts_cells 440 / 445).
+# Before: scale 519aeaae..., demo fb968993... (re-recorded when care leavers took the SSDA903
+# definition: in the demo only the leaving-care cohort stays in care past 16).
+SCALE_SHA256 = "adcf687fbdabdfc85ae452423136f4c740442fa41823886de540d5e76c6ed5fb"
+DEMO_SHA256 = "57f28d6f8e91fce9c9c25e543cdce8ecaf3e97ecf9f818e541c7201c9bd6e65d"
 
 
 def tree_sha256(*folders: Path) -> str:
