@@ -7,6 +7,8 @@
 - docs/ssd-contract.md: the tables of the Standard Safeguarding Dataset (the second source),
   their columns, types, keys, codes and which system variants hold each column, from
   `csc/ssd_contract.yml`;
+- docs/sources.md: which measures each source (RAISE/CAF extracts, the SSD) gives, and
+  what the SSD lacks for the others, from the catalogue seed's `ssd_support` column;
 - docs/loading.md: the loader's rules, their kind (structural or record-level) and what the
   warehouse does with a record breaking a record-level rule, from `csc/load_rules.yml`.
 
@@ -30,6 +32,7 @@ MEASURES_DOC = PROJECT_DIR / "docs" / "measures.md"
 CONTRACT_DOC = PROJECT_DIR / "docs" / "extract-contract.md"
 LOADING_DOC = PROJECT_DIR / "docs" / "loading.md"
 SSD_CONTRACT_DOC = PROJECT_DIR / "docs" / "ssd-contract.md"
+SOURCES_DOC = PROJECT_DIR / "docs" / "sources.md"
 
 END_MARKER = "<!-- END generated -->"
 SECTIONS = {"inputs": "Inputs", "processes": "Processes", "outputs": "Outputs",
@@ -90,6 +93,29 @@ def render_measures(catalogue: list[dict[str, str]]) -> str:
         if rows:
             lines += ["", f"### {heading}", "", *_table(header, rows)]
     return "\n".join(lines[1:]) + "\n"
+
+
+def ssd_support_words(rule: str) -> tuple[str, str]:
+    """The catalogue's ssd_support as (what an SSD landing publishes, why not more)."""
+    if rule == "yes":
+        return "yes", ""
+    kind, sep, reason = rule.partition(":")
+    if not sep or kind not in ("no", "headline only") or not reason.strip():
+        raise ValueError(f"catalogue: ssd_support {rule!r}: 'yes', 'no: <reason>' or "
+                         "'headline only: <reason>'")
+    words = "no" if kind == "no" else "LA figures only, no team or worker"
+    return words, reason.strip()
+
+
+def render_source_support(catalogue: list[dict[str, str]]) -> str:
+    """Which measures each source gives, in report order (docs/sources.md)."""
+    ordered = sorted(catalogue, key=lambda m: int(m["display_order"]))
+    rows = []
+    for m in ordered:
+        words, reason = ssd_support_words(m["ssd_support"])
+        rows.append([f"`{m['measure_id']}`", m["title"], "yes", words, reason])
+    header = ["id", "title as printed", "RAISE/CAF", "SSD", "what the SSD lacks"]
+    return "\n".join(_table(header, rows)) + "\n"
 
 
 def _column_values(column) -> str:
@@ -221,6 +247,9 @@ def doc_files(contract: Contract | None = None,
                                             render_ssd_contract(ssd_contract or
                                                                 load_ssd_contract(),
                                                                 ssd_variants())),
+        SOURCES_DOC: replace_generated(SOURCES_DOC.read_text(encoding="utf-8"),
+                                       "seeds/process_model_measures.csv",
+                                       render_source_support(catalogue)),
         LOADING_DOC: replace_generated(LOADING_DOC.read_text(encoding="utf-8"),
                                        "csc/load_rules.yml", render_load_rules()),
     }

@@ -12,7 +12,7 @@ from csc.config import PROJECT_DIR
 LAYERS = {"staging": ("staging", "view"), "intermediate": ("intermediate", "view"),
           "marts": ("marts", "table")}
 # models/intermediate/<folder>: the role of its models and so their materialization
-INTERMEDIATE_FOLDERS = {"history": "table", "periods": "table", "events": "view",
+INTERMEDIATE_FOLDERS = {"sources": "view", "history": "table", "periods": "table", "events": "view",
                         "measure_records": "table", "measure_counts": "view",
                         "computations": "table"}
 # The only models that set their own materialization: they keep computations between

@@ -124,6 +124,9 @@ class ReportData:
     tables: set[str] = field(default_factory=set)
     benchmarks: list[Benchmark] = field(default_factory=list)
     team_names: dict[str, str] = field(default_factory=dict)  # team_id -> name (dim_teams)
+    # measure_id -> why the LA's source gives no figure, or no team/worker figures
+    # (marts.measure_availability: an SSD landing, catalogue column ssd_support)
+    not_available: dict[str, str] = field(default_factory=dict)
 
     @property
     def figures_table(self) -> str:
@@ -172,6 +175,20 @@ def read_catalogue(con: duckdb.DuckDBPyConnection) -> list[Measure]:
                   definition
            from marts.measure_catalogue order by display_order, measure_id""").fetchall()
     return [Measure(r[0], r[1], int(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]
+
+
+TABLE1_NOT_FROM_SSD = (
+    "Not available from this source: Table 1 follows each contact to the referral it became, "
+    "and the Standard Safeguarding Dataset does not say which contact a referral came from.")
+
+
+def read_not_available(con: duckdb.DuckDBPyConnection, la_code: str) -> dict[str, str]:
+    """measure_id -> the reason the LA's source cannot give its figures (no figure at all,
+    or none by team and worker), from marts.measure_availability."""
+    rows = con.execute(
+        """select measure_id, not_available_reason from marts.measure_availability
+           where la_code = ? and not_available_reason is not null""", [la_code]).fetchall()
+    return {r[0]: r[1] for r in rows}
 
 
 def read_figures(con: duckdb.DuckDBPyConnection, table: str, la_code: str) -> list[Figure]:
@@ -335,6 +352,14 @@ def load_report_data(warehouse: Path, period: str | None, la_code: str,
             notes["run"] = "No succeeded refresh is recorded in meta.refresh_runs."
         latest_extract = read_latest_extract(con, tables)
         team_names = read_team_names(con, la_code) if "marts.dim_teams" in tables else {}
+        not_available: dict[str, str] = {}
+        if "marts.measure_availability" in tables:
+            not_available = read_not_available(con, la_code)
+            sources = {r[0] for r in con.execute(
+                "select distinct source_system from marts.measure_availability "
+                "where la_code = ?", [la_code]).fetchall()}
+            if sources == {"ssd"} and not outcomes:
+                notes["table1"] = TABLE1_NOT_FROM_SSD
     return ReportData(
         warehouse=warehouse, la_code=la_code, figures_kind=figures, period=chosen,
         catalogue=catalogue,
@@ -342,4 +367,4 @@ def load_report_data(warehouse: Path, period: str | None, la_code: str,
                  for f in rows},
         contact_outcomes=outcomes, table1_source=table1, restatements=restatements, run=run,
         latest_extract=latest_extract, notes=notes, tables=tables, benchmarks=benchmarks,
-        team_names=team_names)
+        team_names=team_names, not_available=not_available)

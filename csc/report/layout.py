@@ -148,6 +148,14 @@ def _has_rows(data: ReportData, measure_id: str) -> bool:
     return any(k[0] == measure_id for k in data.figures)
 
 
+NOT_AVAILABLE = "Not available from this source"
+
+
+def not_available_note(data: ReportData, measure_id: str) -> str:
+    """Why the LA's source gives no figure for a measure (marts.measure_availability)."""
+    return f"{NOT_AVAILABLE}: {data.not_available[measure_id]}."
+
+
 def measure_block(data: ReportData, group: list[Measure], columns: list[ReportingPeriod],
                   section: str) -> Block:
     first = group[0]
@@ -171,7 +179,13 @@ def measure_block(data: ReportData, group: list[Measure], columns: list[Reportin
             block.rows.append(_row(data, first, columns, "breakdown", agency,
                                    AGENCY_BREAKDOWN, agency))
     missing = [m for m in group if not _has_rows(data, m.measure_id)]
-    if len(missing) == len(group):
+    unavailable = [m for m in missing if m.measure_id in data.not_available]
+    if unavailable:
+        # the LA's source cannot give the figure: said, with what it lacks
+        block.note = " ".join(not_available_note(data, m.measure_id) for m in unavailable)
+        if len(missing) == len(group):
+            block.rows = []
+    elif len(missing) == len(group):
         block.rows = []  # the title keeps its place; one line says why it has no numbers
         block.note = f"No figures in {data.figures_table} yet."
     elif missing:

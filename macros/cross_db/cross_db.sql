@@ -119,3 +119,21 @@
 {% macro spark__sha256_hex(text) -%}
     sha2({{ text }}, 256)
 {%- endmacro %}
+
+{#- The text value of a top-level key of a JSON object held as text (NULL when the key is
+    absent, null or the text is not JSON): the SSD's outcome JSON columns. -#}
+{% macro json_text(json_column, key) -%}
+    {{ return(adapter.dispatch('json_text', 'csc')(json_column, key)) }}
+{%- endmacro %}
+
+{% macro default__json_text(json_column, key) -%}
+    json_extract_path_text({{ json_column }}, '{{ key }}')
+{%- endmacro %}
+
+{% macro duckdb__json_text(json_column, key) -%}
+    json_extract_string(try_cast({{ json_column }} as json), '$.{{ key }}')
+{%- endmacro %}
+
+{% macro spark__json_text(json_column, key) -%}
+    get_json_object({{ json_column }}, '$.{{ key }}')
+{%- endmacro %}

@@ -3,11 +3,11 @@
 -- recorded with each) and the agencies that initiate CAFs (Appendix 2's breakdown).
 -- Built from the latest extract, so it lists the agencies actually recorded.
 with contacts as (
-    {{ latest_versions('stg_raise__contacts') }}
+    {{ latest_versions('int_source__contacts') }}
 ),
 
 cafs as (
-    {{ latest_versions('stg_caf__caf_assessments') }}
+    {{ latest_versions('int_source__caf_assessments') }}
 ),
 
 referrer_codes as (

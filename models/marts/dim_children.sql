@@ -2,7 +2,7 @@
 -- child_key hash instead of person_id, year of birth and age band instead of a date of
 -- birth; no names, postcodes or UPNs.
 with persons as (
-    {{ latest_versions('stg_raise__persons') }}
+    {{ latest_versions('int_source__persons') }}
 ),
 
 latest_extract as (

@@ -2,23 +2,23 @@
 -- recorded on a contact, referral or assessment or holding a child's case (an allocation)
 -- (team_name NULL when no worker names it).
 with workers as (
-    {{ latest_versions('stg_raise__workers') }}
+    {{ latest_versions('int_source__workers') }}
 ),
 
 contacts as (
-    {{ latest_versions('stg_raise__contacts') }}
+    {{ latest_versions('int_source__contacts') }}
 ),
 
 referrals as (
-    {{ latest_versions('stg_raise__referrals') }}
+    {{ latest_versions('int_source__referrals') }}
 ),
 
 assessments as (
-    {{ latest_versions('stg_raise__assessments') }}
+    {{ latest_versions('int_source__assessments') }}
 ),
 
 allocations as (
-    {{ latest_versions('stg_raise__allocations') }}
+    {{ latest_versions('int_source__allocations') }}
 ),
 
 team_ids as (

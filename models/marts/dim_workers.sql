@@ -1,7 +1,7 @@
 -- One row per worker in the latest extract, with the team they were in then. worker_id is
 -- a staff id, not a child identifier.
 with workers as (
-    {{ latest_versions('stg_raise__workers') }}
+    {{ latest_versions('int_source__workers') }}
 )
 
 select

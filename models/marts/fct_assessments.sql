@@ -3,11 +3,11 @@
 -- from the referral date, core assessments from their own start: measures.md), as
 -- int_assessment_timeliness counted them.
 with assessments as (
-    {{ latest_versions('stg_raise__assessments') }}
+    {{ latest_versions('int_source__assessments') }}
 ),
 
 referrals as (
-    {{ latest_versions('stg_raise__referrals') }}
+    {{ latest_versions('int_source__referrals') }}
 ),
 
 timeliness as (

@@ -1,8 +1,9 @@
 -- One row per CAF assessment in the latest extract, with its initiating agency and the
 -- RAISE child it is linked to (child_key NULL when the CAF child has no RAISE person id, or
--- one the latest RAISE extract does not hold).
+-- one the latest RAISE extract does not hold). An SSD early help episode is held against
+-- the person id itself (int_source__caf_assessments: its caf_child_id).
 with cafs as (
-    {{ latest_versions('stg_caf__caf_assessments') }}
+    {{ latest_versions('int_source__caf_assessments') }}
 ),
 
 caf_children as (
@@ -10,7 +11,7 @@ caf_children as (
 ),
 
 persons as (
-    {{ latest_versions('stg_raise__persons') }}
+    {{ latest_versions('int_source__persons') }}
 )
 
 select
@@ -33,5 +34,8 @@ left join caf_children
     on caf_children.la_code = cafs.la_code
     and caf_children.caf_child_id = cafs.caf_child_id
 left join persons
-    on persons.la_code = caf_children.la_code
-    and persons.person_id = caf_children.raise_person_id
+    on persons.la_code = cafs.la_code
+    and persons.person_id = case
+        when cafs.source_system = 'ssd' then cafs.caf_child_id
+        else caf_children.raise_person_id
+    end

@@ -2,7 +2,7 @@
 -- for new episode (RNE) is not L starts a new placement (L is a change of legal status
 -- only); RNE S starts a new period of care (measures.md).
 with episodes as (
-    {{ latest_versions('stg_raise__cla_episodes') }}
+    {{ latest_versions('int_source__cla_episodes') }}
 )
 
 select

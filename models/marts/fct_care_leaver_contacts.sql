@@ -1,7 +1,7 @@
 -- One row per keeping-in-touch contact with a care leaver in the latest extract: whether
 -- in touch, their activity (education, employment, training) and accommodation.
 with care_leaver_contacts as (
-    {{ latest_versions('stg_raise__care_leaver_contacts') }}
+    {{ latest_versions('int_source__care_leaver_contacts') }}
 ),
 
 keyed as (

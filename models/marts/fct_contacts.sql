@@ -2,7 +2,7 @@
 -- outcome, and how many working days the decision took (NULL while awaiting one), as
 -- int_contact_timeliness counted them.
 with contacts as (
-    {{ latest_versions('stg_raise__contacts') }}
+    {{ latest_versions('int_source__contacts') }}
 ),
 
 timeliness as (

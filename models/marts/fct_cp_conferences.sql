@@ -2,11 +2,11 @@
 -- extract, with the working days from the S47 enquiry's start to the conference, as
 -- int_conference_timeliness counted them.
 with conferences as (
-    {{ latest_versions('stg_raise__cp_conferences') }}
+    {{ latest_versions('int_source__cp_conferences') }}
 ),
 
 s47_enquiries as (
-    {{ latest_versions('stg_raise__s47_enquiries') }}
+    {{ latest_versions('int_source__s47_enquiries') }}
 ),
 
 timeliness as (

@@ -1,7 +1,7 @@
 -- One row per child protection plan in the latest extract, numbered in order for each
 -- child (plan_number_for_child > 1: a second or subsequent plan in this LA).
 with cp_plans as (
-    {{ latest_versions('stg_raise__cp_plans') }}
+    {{ latest_versions('int_source__cp_plans') }}
 )
 
 select

@@ -1,7 +1,7 @@
 -- One row per referral in the latest extract, with the contact it came from, whether it
 -- was NFA, and its closure.
 with referrals as (
-    {{ latest_versions('stg_raise__referrals') }}
+    {{ latest_versions('int_source__referrals') }}
 )
 
 select

@@ -1,7 +1,7 @@
 -- One row per section 47 enquiry in the latest extract, with the working days from its
 -- start (the strategy discussion) to its end, as int_s47_enquiry_timeliness counted them.
 with s47_enquiries as (
-    {{ latest_versions('stg_raise__s47_enquiries') }}
+    {{ latest_versions('int_source__s47_enquiries') }}
 ),
 
 timeliness as (

@@ -9,5 +9,6 @@ select
     polarity,
     tolerance,
     definition,
-    team_source
+    team_source,
+    ssd_support
 from {{ ref('process_model_measures') }}

@@ -1,7 +1,8 @@
 -- The measure catalogue (seeds/process_model_measures.csv) and the models that compute the
 -- measures agree (docs/measures.md, "Adding a measure"). One row per disagreement:
 --   * a catalogue measure missing a headline row for some LA x period x extract it is
---     computed on (e.g. a records_model left empty for a measure nothing else computes)
+--     computed on (e.g. a records_model left empty for a measure nothing else computes),
+--     unless the LA's source cannot give it (int_measure_availability: an SSD landing)
 --   * a measure id a records model emits that the catalogue does not give to that model
 --     (a misspelt id, or a catalogue row naming another model)
 --   * a records_model the catalogue names that is not one of the stacked records models
@@ -47,12 +48,15 @@ problems as (
         'no headline row for some LA, period and extract' as problem
     from catalogue
     cross join cells
+    inner join {{ ref('int_measure_availability') }} as availability
+        on availability.measure_id = catalogue.measure_id
+        and availability.la_code = cells.la_code
     left join headline
         on headline.measure_id = catalogue.measure_id
         and headline.reporting_period = cells.reporting_period
         and headline.as_at = cells.as_at
         and headline.la_code = cells.la_code
-    where headline.measure_id is null
+    where headline.measure_id is null and availability.has_figures
 
     union all
 

@@ -218,6 +218,14 @@ def build_clean_work_db(path: Path, las: tuple[str, ...] = LAS) -> Path:
                     f"select * from read_csv('{seed}', header = true)")
         catalogue = con.execute("select measure_id, period_kind, unit, polarity "
                                 "from marts.measure_catalogue order by display_order").fetchall()
+        # every LA from RAISE/CAF extracts: every figure available
+        # (models/marts/measure_availability.sql)
+        con.execute("""create table marts.measure_availability as
+                       select las.la_code, c.measure_id, 'raise' as source_system,
+                              true as has_figures, true as has_breakdowns,
+                              cast(null as varchar) as not_available_reason
+                       from (select unnest(?::varchar[]) as la_code) as las
+                       cross join marts.measure_catalogue as c""", [list(las)])
         columns = ["la_code", "measure_id", "reporting_period", "window_start", "window_end",
                    "as_at", "breakdown_by", "breakdown_value", "numerator", "denominator",
                    "value", "unit", "polarity", "direction"]

@@ -92,6 +92,21 @@ BREAKS = [
                and reporting_period = '2013-14 Q3'""",)),
     Break("measure_missing_in_every_period_as_reported", f"every_measure_every_period[{AR}]",
           (f"delete from {AR} where la_code = '{{la}}' and measure_id = 's47_completed_15wd'",)),
+    # ---- what the LA's source cannot give (an SSD landing, catalogue ssd_support)
+    Break("unavailable_measure_published", f"unavailable_figures_are_not_published[{MV}]",
+          ("""update marts.measure_availability set source_system = 'ssd',
+               has_figures = false, has_breakdowns = false, not_available_reason = 'lacks it'
+               where la_code = '{la}' and measure_id = 'icpc_15wd'""",)),
+    Break("unavailable_measure_published_as_reported",
+          f"unavailable_figures_are_not_published[{AR}]",
+          ("""update marts.measure_availability set source_system = 'ssd',
+               has_figures = false, has_breakdowns = false, not_available_reason = 'lacks it'
+               where la_code = '{la}' and measure_id = 's47_completed_15wd'""",)),
+    Break("team_figure_of_a_headline_only_measure",
+          f"unavailable_figures_are_not_published[{MV}]",
+          ("""update marts.measure_availability set source_system = 'ssd',
+               has_breakdowns = false, not_available_reason = 'no team on a referral'
+               where la_code = '{la}' and measure_id = 'referrals_nfa'""",)),
     # ---- shared denominators
     Break("closed_logged_denominator_not_contacts",
           f"closed_logged_denominator_is_contacts[{MV}]",

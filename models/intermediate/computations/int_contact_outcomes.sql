@@ -22,8 +22,12 @@ with grid as (
     where measure_id = 'contacts'
 ),
 
+-- Table 1 follows each contact to the referral it became (referrals.contact_id): the
+-- Standard Safeguarding Dataset does not record that, so an SSD landing has no Table 1
+-- (docs/sources.md) rather than one with every referral 'yet to proceed'.
 contacts as (
     select * from {{ ref('int_contacts_as_at') }}
+    where source_system = 'raise'
 ),
 
 referrals as (

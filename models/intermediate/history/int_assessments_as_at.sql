@@ -1,3 +1,3 @@
 -- assessments as they stood on each extract date a period is computed on (one row per
 -- record per as_at). Materialized: every measure on assessments reads it.
-{{ versions_as_at(ref('stg_raise__assessments')) }}
+{{ versions_as_at(ref('int_source__assessments')) }}

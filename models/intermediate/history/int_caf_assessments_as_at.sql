@@ -1,3 +1,3 @@
 -- caf_assessments as they stood on each extract date a period is computed on (one row per
 -- record per as_at). Materialized: every measure on caf_assessments reads it.
-{{ versions_as_at(ref('stg_caf__caf_assessments')) }}
+{{ versions_as_at(ref('int_source__caf_assessments')) }}

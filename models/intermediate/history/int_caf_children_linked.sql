@@ -4,6 +4,10 @@
 -- carries, a clerical decision, or Splink) in force on that date, so a figure computed on
 -- an old extract keeps the links it had; a CAF child with no link then keeps the RAISE id
 -- its most recent version up to that date carried (a child no longer in the extract).
+-- An SSD landing has no CAF database: its early help episodes are held against the
+-- social-care person id (int_source__caf_assessments gives them that id as caf_child_id),
+-- so each such child is linked to that person exactly (link_method 'ssd_person_id'); the
+-- Splink linkage runs on the CAF database only.
 with extracts as (
     select as_at from {{ ref('int_extract_dates') }}
 ),
@@ -58,8 +62,22 @@ carried_ids as (
     where latest_versions.recency = 1
         and latest_versions.raise_person_id is not null
         and linkage_links.caf_child_id is null
+),
+
+ssd_early_help_children as (
+    select distinct
+        as_at,
+        la_code,
+        caf_child_id,
+        caf_child_id as person_id,
+        cast(1.0 as double) as match_probability,
+        'ssd_person_id' as link_method
+    from {{ ref('int_caf_assessments_as_at') }}
+    where source_system = 'ssd'
 )
 
 select * from linkage_links
 union all
 select * from carried_ids
+union all
+select * from ssd_early_help_children

@@ -1,3 +1,3 @@
 -- care_leaver_contacts as they stood on each extract date a period is computed on (one row per
 -- record per as_at). Materialized: every measure on care_leaver_contacts reads it.
-{{ versions_as_at(ref('stg_raise__care_leaver_contacts')) }}
+{{ versions_as_at(ref('int_source__care_leaver_contacts')) }}

@@ -1,3 +1,3 @@
 -- cla_reviews as they stood on each extract date a period is computed on (one row per
 -- record per as_at). Materialized: every measure on cla_reviews reads it.
-{{ versions_as_at(ref('stg_raise__cla_reviews')) }}
+{{ versions_as_at(ref('int_source__cla_reviews')) }}

@@ -1,3 +1,3 @@
 -- cp_conferences as they stood on each extract date a period is computed on (one row per
 -- record per as_at). Materialized: every measure on cp_conferences reads it.
-{{ versions_as_at(ref('stg_raise__cp_conferences')) }}
+{{ versions_as_at(ref('int_source__cp_conferences')) }}

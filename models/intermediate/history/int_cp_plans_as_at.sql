@@ -1,3 +1,3 @@
 -- cp_plans as they stood on each extract date a period is computed on (one row per
 -- record per as_at). Materialized: every measure on cp_plans reads it.
-{{ versions_as_at(ref('stg_raise__cp_plans')) }}
+{{ versions_as_at(ref('int_source__cp_plans')) }}

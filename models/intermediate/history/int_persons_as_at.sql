@@ -5,7 +5,7 @@ with extracts as (
 ),
 
 persons as (
-    select * from {{ ref('stg_raise__persons') }}
+    select * from {{ ref('int_source__persons') }}
 )
 
 select

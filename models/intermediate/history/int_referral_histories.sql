@@ -1,6 +1,8 @@
 -- Each referral on each extract date with its history: whether the child had a previous
 -- referral in the 12 months before it (on or after the same day a year earlier, strictly
--- before the referral date), whether an initial or single assessment has started on it,
+-- before the referral date), whether an initial or single assessment has started on it
+-- (an assessment of no recorded type counts too: the SSD does not type its assessments,
+-- each of which starts on a referral, where a core assessment only follows an initial one),
 -- and whether it led to a section 47 enquiry.
 with referrals as (
     select * from {{ ref('int_referrals_as_at') }}
@@ -32,7 +34,8 @@ previous_referrals as (
 assessed as (
     select distinct as_at, la_code, referral_id
     from assessments
-    where assessment_type in ('initial', 'single') and referral_id is not null
+    where (assessment_type in ('initial', 'single') or assessment_type is null)
+        and referral_id is not null
 ),
 
 enquired as (

@@ -1,3 +1,3 @@
 -- s47_enquiries as they stood on each extract date a period is computed on (one row per
 -- record per as_at). Materialized: every measure on s47_enquiries reads it.
-{{ versions_as_at(ref('stg_raise__s47_enquiries')) }}
+{{ versions_as_at(ref('int_source__s47_enquiries')) }}
