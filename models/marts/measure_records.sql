@@ -17,3 +17,8 @@ from records
 inner join computations
     on computations.reporting_period = records.reporting_period
     and computations.as_at = records.as_at
+-- what the LA's source cannot give is not listed either (int_measure_availability)
+inner join {{ ref('int_measure_availability') }} as availability
+    on availability.la_code = records.la_code
+    and availability.measure_id = records.measure_id
+where availability.has_figures
