@@ -44,6 +44,9 @@ PUBLISHED_SCHEMAS = ("marts", "meta")
 # meta tables that are published (the load manifest holds dates and counts only).
 PUBLISHED_META = ("refresh_runs", "loaded_drops")
 STORAGE_VERSION = "v1.0.0"
+# An incremental publication rewrites the file whole when more than this share of it is
+# free blocks (left by replaced tables), so that it never grows far past its content.
+MAX_FREE_SHARE = 0.4
 
 # Shapes of direct identifiers no published text value may have (checked on every text
 # column of the new file before it is swapped in).
@@ -243,6 +246,10 @@ def _incremental_plan(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, st
     content or comments differ from the work database's, and the run log) and the rows of
     those kept; or why the full path is taken (a table added, removed or reshaped)."""
     there = published_tables(con, "pub")
+    free, total = con.execute("select free_blocks, total_blocks from pragma_database_size() "
+                              "where database_name = 'pub'").fetchone()
+    if total and free > total * MAX_FREE_SHARE:
+        return f"the published file is {100 * free // total}% free space: written anew"
     if sorted(there) != sorted(tables):
         added = sorted(f"{s}.{t}" for s, t in set(tables) - set(there))
         removed = sorted(f"{s}.{t}" for s, t in set(there) - set(tables))
@@ -330,9 +337,13 @@ def publish_warehouse(paths: WarehousePaths, run_id: str | None = None,
         else:
             (writes, kept), result.mode = plan, "incremental"
         result.replaced = [f"{s}.{t}" for s, t in writes]
-        for n, (schema, table) in enumerate(writes, start=1):
-            if result.mode == "incremental":
+        if result.mode == "incremental":
+            # Dropped and checkpointed first, so that the new tables reuse the old ones'
+            # blocks: the file does not grow by what a night replaces.
+            for schema, table in writes:
                 con.execute(f'drop table if exists pub.{schema}."{table}"')
+            con.execute("checkpoint pub")
+        for n, (schema, table) in enumerate(writes, start=1):
             if (schema, table) == ("meta", "refresh_runs"):
                 _copy_run_log(con, run_id, run_fields or {})
             else:

@@ -274,3 +274,19 @@ def test_an_incremental_publication_of_the_demo_equals_a_full_one(published_demo
     assert "marts.measure_values_as_reported" not in result.replaced
     assert len(result.replaced) < len(result.rows) / 2
     _same_as_full(paths, tmp_path)
+
+
+def test_an_incremental_publication_does_not_grow_the_file(tmp_path):
+    # The replaced tables' blocks are reused; a file that is mostly free space is rewritten.
+    paths = warehouse_paths(tmp_path / "csc.duckdb")
+    _work_db(paths)
+    with duckdb.connect(str(paths.work)) as con:
+        con.execute("create table marts.measure_records as select range as record_id, "
+                    "'808' as la_code, 'r' || range as note from range(300000)")
+    publish(paths)
+    first = paths.published.stat().st_size
+    for night in range(3):
+        with duckdb.connect(str(paths.work)) as con:
+            con.execute(f"update marts.measure_records set note = note || '{night}'")
+        assert publish_warehouse(paths).mode == "incremental"
+    assert paths.published.stat().st_size < 1.5 * first
