@@ -19,7 +19,8 @@ a 64-bit hash of each row, computed in DuckDB on both files, and by its comments
 log is always replaced. Only the replaced tables are scanned for identifier-shaped values
 (the kept ones passed that scan when they were published; column names are checked on
 every table). Anything else (no file yet, a file that cannot be read, a table added, removed
-or reshaped) takes the full path: every table written anew. Both paths end in the same
+or reshaped, a file that is mostly free blocks) takes the full path: every table written
+anew. Both paths end in the same
 atomic rename, and give the same tables, rows and comments (tests/test_publish.py).
 """
 
