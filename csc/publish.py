@@ -10,12 +10,25 @@ reading it (its inode lives on) until it reconnects.
 Before the rename, two guards refuse a publication that would leak a direct identifier: a
 published column named like a contract PII column (forename, surname, date_of_birth,
 postcode, upn), or a text value shaped like a UPN or a full postcode.
+
+A night writes only what changed. When a published file is there and holds the same tables
+with the same columns as the work database would publish, the new file starts as a copy of
+it (a file copy, far cheaper than inserting every row again) and only the tables whose
+content differs are replaced: a table's content is compared by its row count and the sum of
+a 64-bit hash of each row, computed in DuckDB on both files, and by its comments. The run
+log is always replaced. Only the replaced tables are scanned for identifier-shaped values
+(the kept ones passed that scan when they were published; column names are checked on
+every table). Anything else (no file yet, a file that cannot be read, a table added, removed
+or reshaped, a file that is mostly free blocks) takes the full path: every table written
+anew. Both paths end in the same
+atomic rename, and give the same tables, rows and comments (tests/test_publish.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +45,9 @@ PUBLISHED_SCHEMAS = ("marts", "meta")
 # meta tables that are published (the load manifest holds dates and counts only).
 PUBLISHED_META = ("refresh_runs", "loaded_drops")
 STORAGE_VERSION = "v1.0.0"
+# An incremental publication rewrites the file whole when more than this share of it is
+# free blocks (left by replaced tables), so that it never grows far past its content.
+MAX_FREE_SHARE = 0.4
 
 # Shapes of direct identifiers no published text value may have (checked on every text
 # column of the new file before it is swapped in).
@@ -68,6 +84,19 @@ def dbt_descriptions(project_dir: Path = PROJECT_DIR) -> dict[str, tuple[str, di
     return found
 
 
+def _expected_comments(schema: str, table: str,
+                       descriptions: dict[str, tuple[str, dict[str, str]]],
+                       present: set[str]) -> tuple[str | None, dict[str, str]]:
+    """The comments a published table gets: (table comment or None, {column: comment}),
+    from the dbt descriptions (marts) or META_DESCRIPTIONS (meta)."""
+    if schema == "meta":
+        description, columns = META_DESCRIPTIONS.get(table, ""), {}
+    else:
+        description, columns = descriptions.get(table, ("", {}))
+    return (description or None,
+            {column: text for column, text in columns.items() if column in present})
+
+
 def _comment_published(con: duckdb.DuckDBPyConnection, schema: str, table: str,
                        descriptions: dict[str, tuple[str, dict[str, str]]]) -> None:
     """COMMENT ON the published table and its columns, from the dbt descriptions (marts)
@@ -75,17 +104,39 @@ def _comment_published(con: duckdb.DuckDBPyConnection, schema: str, table: str,
     def literal(text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
 
-    if schema == "meta":
-        description, columns = META_DESCRIPTIONS.get(table, ""), {}
-    else:
-        description, columns = descriptions.get(table, ("", {}))
+    present = {c for c, _ in _columns(con, "pub", schema, table)}
+    description, columns = _expected_comments(schema, table, descriptions, present)
     if description:
         con.execute(f'comment on table pub.{schema}."{table}" is {literal(description)}')
-    present = {c for c, _ in _columns(con, "pub", schema, table)}
     for column, text in columns.items():
-        if column in present:
-            con.execute(f'comment on column pub.{schema}."{table}"."{column}" is '
-                        f"{literal(text)}")
+        con.execute(f'comment on column pub.{schema}."{table}"."{column}" is '
+                    f"{literal(text)}")
+
+
+def _comments_of(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str
+                 ) -> tuple[str | None, dict[str, str]]:
+    """The comments a table of `catalog` carries, as _expected_comments gives them."""
+    comment = con.execute(
+        """select comment from duckdb_tables()
+           where database_name = ? and schema_name = ? and table_name = ?""",
+        [catalog, schema, table]).fetchone()
+    columns = con.execute(
+        """select column_name, comment from duckdb_columns()
+           where database_name = ? and schema_name = ? and table_name = ?
+             and comment is not null""", [catalog, schema, table]).fetchall()
+    return (comment[0] if comment and comment[0] else None), dict(columns)
+
+
+def table_digest(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str
+                 ) -> tuple[int, int]:
+    """A table's content, row order aside: (rows, sum of a 64-bit hash of each row).
+
+    Two tables with the same columns and the same digest hold the same rows (a different
+    content with the same digest needs a 64-bit hash collision to cancel out exactly)."""
+    rows, hashed = con.execute(
+        f'select count(*), coalesce(sum(hash(t)::hugeint), 0) '
+        f'from {catalog}.{schema}."{table}" as t').fetchone()
+    return int(rows), int(hashed)
 
 
 class PublishRefused(Exception):
@@ -98,6 +149,9 @@ class PublishResult:
     rows: dict[str, int] = field(default_factory=dict)  # "schema.table" -> rows
     measures: int = 0       # distinct measure ids in marts.measure_values
     measure_rows: int = 0   # rows of marts.measure_values
+    # "full (<why>)" or "incremental"; the tables written anew (every one on the full path)
+    mode: str = "full"
+    replaced: list[str] = field(default_factory=list)
 
     @property
     def tables(self) -> list[str]:
@@ -186,8 +240,65 @@ def _copy_run_log(con: duckdb.DuckDBPyConnection, run_id: str | None,
                 [*(stored_value(v) for v in fields.values()), run_id])
 
 
+def _incremental_plan(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]],
+                      descriptions: dict[str, tuple[str, dict[str, str]]]
+                      ) -> tuple[list[tuple[str, str]], dict[str, int]] | str:
+    """With `pub` a copy of the last published file: the tables to write anew (their
+    content or comments differ from the work database's, and the run log) and the rows of
+    those kept; or why the full path is taken (a table added, removed or reshaped)."""
+    there = published_tables(con, "pub")
+    free, total = con.execute("select free_blocks, total_blocks from pragma_database_size() "
+                              "where database_name = 'pub'").fetchone()
+    if total and free > total * MAX_FREE_SHARE:
+        return f"the published file is {100 * free // total}% free space: written anew"
+    if sorted(there) != sorted(tables):
+        added = sorted(f"{s}.{t}" for s, t in set(tables) - set(there))
+        removed = sorted(f"{s}.{t}" for s, t in set(there) - set(tables))
+        return f"tables changed: added {added}, removed {removed}"
+    replace: list[tuple[str, str]] = []
+    kept: dict[str, int] = {}
+    for schema, table in tables:
+        if (schema, table) == ("meta", "refresh_runs"):
+            replace.append((schema, table))  # this run's row is set on every publication
+            continue
+        columns = _columns(con, "work", schema, table)
+        if _columns(con, "pub", schema, table) != columns:
+            return f"the columns of {schema}.{table} changed"
+        expected = _expected_comments(schema, table, descriptions, {c for c, _ in columns})
+        digest = table_digest(con, "work", schema, table)
+        if (_comments_of(con, "pub", schema, table) != expected
+                or table_digest(con, "pub", schema, table) != digest):
+            replace.append((schema, table))
+        else:
+            kept[f"{schema}.{table}"] = digest[0]
+    return replace, kept
+
+
+def _open_last_copy(con: duckdb.DuckDBPyConnection, published: Path, target: Path) -> str | None:
+    """Copy the last published file to `target` and attach it as `pub`; None, or why the
+    full path is taken instead (nothing published yet, a file DuckDB cannot open)."""
+    if not published.is_file():
+        return "nothing published yet"
+    shutil.copyfile(published, target)
+    try:
+        con.execute(f"attach '{_sql_str(target)}' as pub (storage_version '{STORAGE_VERSION}')")
+    except duckdb.Error as exc:
+        target.unlink(missing_ok=True)
+        return f"the published file could not be opened: {str(exc).splitlines()[0]}"
+    return None
+
+
+def _start_new_file(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    target.unlink(missing_ok=True)
+    target.with_name(target.name + ".wal").unlink(missing_ok=True)
+    con.execute(f"attach '{_sql_str(target)}' as pub (storage_version '{STORAGE_VERSION}')")
+    for schema in PUBLISHED_SCHEMAS:
+        con.execute(f"create schema if not exists pub.{schema}")
+
+
 def publish_warehouse(paths: WarehousePaths, run_id: str | None = None,
-                      run_fields: dict[str, object] | None = None) -> PublishResult:
+                      run_fields: dict[str, object] | None = None,
+                      incremental: bool = True) -> PublishResult:
     """Write the published file from the work database and swap it in.
 
     `run_id`: the refresh doing the publishing; its row in the published run log reads
@@ -196,6 +307,10 @@ def publish_warehouse(paths: WarehousePaths, run_id: str | None = None,
     then succeeded (its reports) the next publication's copy says. Raises PublishRefused
     (nothing swapped in) when a direct identifier would leak. The hook points (csc.hooks)
     are where the failure tests kill a publication.
+
+    The new file starts from a copy of the last published one and only the tables that
+    changed are written (the module's docstring); `incremental=False`, or a first
+    publication, or a changed set or shape of tables writes every table anew.
     """
     hooks.reached("publish")
     target = paths.staging_publish
@@ -211,11 +326,25 @@ def publish_warehouse(paths: WarehousePaths, run_id: str | None = None,
         refused = _identifier_problems(con, "work", tables, values=False)
         if refused:
             raise PublishRefused("not published: " + "; ".join(refused))
-        con.execute(f"attach '{_sql_str(target)}' as pub (storage_version '{STORAGE_VERSION}')")
-        for schema in PUBLISHED_SCHEMAS:
-            con.execute(f"create schema if not exists pub.{schema}")
         descriptions = dbt_descriptions()
-        for n, (schema, table) in enumerate(tables, start=1):
+        why_full = (_open_last_copy(con, paths.published, target) if incremental
+                    else "asked for")
+        plan = _incremental_plan(con, tables, descriptions) if why_full is None else why_full
+        if isinstance(plan, str):
+            if why_full is None:
+                con.execute("detach pub")
+            _start_new_file(con, target)
+            writes, kept, result.mode = tables, {}, f"full ({plan})"
+        else:
+            (writes, kept), result.mode = plan, "incremental"
+        result.replaced = [f"{s}.{t}" for s, t in writes]
+        if result.mode == "incremental":
+            # Dropped and checkpointed first, so that the new tables reuse the old ones'
+            # blocks: the file does not grow by what a night replaces.
+            for schema, table in writes:
+                con.execute(f'drop table if exists pub.{schema}."{table}"')
+            con.execute("checkpoint pub")
+        for n, (schema, table) in enumerate(writes, start=1):
             if (schema, table) == ("meta", "refresh_runs"):
                 _copy_run_log(con, run_id, run_fields or {})
             else:
@@ -224,10 +353,13 @@ def publish_warehouse(paths: WarehousePaths, run_id: str | None = None,
             _comment_published(con, schema, table, descriptions)
             result.rows[f"{schema}.{table}"] = con.execute(
                 f'select count(*) from pub.{schema}."{table}"').fetchone()[0]
-            if n == len(tables) // 2:
+            if n == max(1, len(writes) // 2):
                 con.execute("checkpoint pub")
                 hooks.reached("mid-publish")  # the new file is half written
-        problems = _identifier_problems(con, "pub", tables)
+        result.rows = {f"{s}.{t}": result.rows.get(f"{s}.{t}", kept.get(f"{s}.{t}", 0))
+                       for s, t in tables}
+        # The kept tables are the last publication's, which passed this scan.
+        problems = _identifier_problems(con, "pub", writes)
         if problems:
             raise PublishRefused("not published: " + "; ".join(problems))
         if ("marts", "measure_values") in tables:
@@ -346,6 +478,6 @@ def publish_docs_site(paths: WarehousePaths) -> DocsSite:
                     size=target.stat().st_size)
 
 
-def publish(paths: WarehousePaths) -> list[str]:
+def publish(paths: WarehousePaths, incremental: bool = True) -> list[str]:
     """Publish without a run (tools and tests); return the published tables."""
-    return publish_warehouse(paths).tables
+    return publish_warehouse(paths, incremental=incremental).tables

@@ -61,7 +61,7 @@ from csc.publish import (
     publish_docs_site,
     publish_warehouse,
 )
-from csc.report import ReportFiles, render_report, report_la_codes
+from csc.report import ReportFiles, render_changed_reports, report_la_codes
 from csc.validate import ValidationResult, validate_build
 from flows.recorder import (  # noqa: F401 - the flow's public names, for its callers
     STEP_TITLES,
@@ -207,9 +207,10 @@ def publish_docs(warehouse: str) -> DocsSite:
            retry_condition_fn=retry_on(OSError))
 def render_reports(warehouse: str, reports_dir: str) -> list[ReportFiles]:
     """Render the Cabinet report, workbook and clinic view of the latest complete period
-    for each LA in the published warehouse (or those in CSC_REPORT_LAS) into `reports_dir`."""
-    return [render_report(Path(warehouse), None, la_code, Path(reports_dir))
-            for la_code in report_la_codes(Path(warehouse))]
+    for each LA in the published warehouse (or those in CSC_REPORT_LAS) into `reports_dir`:
+    only the LAs whose published figures changed (csc.report.render_changed_reports)."""
+    return render_changed_reports(Path(warehouse), report_la_codes(Path(warehouse)),
+                                  Path(reports_dir))
 
 
 # --- The flow ----------------------------------------------------------------------------

@@ -167,7 +167,8 @@ def _validate(r: ValidationResult, paths: WarehousePaths) -> Described:
 def _publish(r: PublishResult, paths: WarehousePaths) -> Described:
     return Described(
         f"{paths.published}: {_plural(r.measures, 'measure')}, {r.measure_rows:,} measure "
-        f"values, {len(r.tables)} tables",
+        f"values, {len(r.tables)} tables"
+        + (f" ({len(r.replaced)} written, the rest kept)" if r.mode == "incremental" else ""),
         columns={"measures_published": r.measures, "measure_rows": r.measure_rows,
                  "published_rows": r.total_rows},
         rows=r.total_rows)
@@ -182,7 +183,10 @@ def _docs(r: DocsSite, paths: WarehousePaths) -> Described:
 
 def _report(r: list[ReportFiles], paths: WarehousePaths) -> Described:
     path = r[0].html if r else None
-    return Described(str(path) if path else NO_REPORTS, columns={"report_path": path})
+    kept = sum(not f.rendered for f in r)
+    text = (str(path) if path else NO_REPORTS) + (
+        f" ({len(r) - kept} LA(s) rendered, {kept} unchanged)" if kept else "")
+    return Described(text, columns={"report_path": path})
 
 
 DESCRIBE: dict[str, Callable[[Any, WarehousePaths], Described]] = {

@@ -148,3 +148,145 @@ def test_publish_killed_at_any_point_leaves_the_published_file_unchanged(tmp_pat
     assert not paths.staging_publish.exists()
     with duckdb.connect(str(paths.published), read_only=True) as con:
         assert con.execute("select value from marts.measure_values").fetchone()[0] == 7
+
+
+# --- Incremental publication: only what changed, the same file as a full publication -----
+
+def _published_content(path: Path) -> dict:
+    """Every table's rows (sorted), every table's and column's comment, of a published
+    file: what a reader sees, file layout aside."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.execute("select schema_name, table_name, comment from duckdb_tables() "
+                             "order by 1, 2").fetchall()
+        content = {}
+        for schema, table, comment in tables:
+            columns = con.execute(
+                "select column_name, data_type, comment from duckdb_columns() "
+                "where schema_name = ? and table_name = ? order by column_index",
+                [schema, table]).fetchall()
+            skip = {"finished_at"} if table == "refresh_runs" else set()
+            names = ", ".join(f'"{c}"' for c, _, _ in columns if c not in skip)
+            rows = con.execute(f'select {names} from {schema}."{table}"').fetchall()
+            content[f"{schema}.{table}"] = (comment, columns,
+                                            sorted(rows, key=lambda r: repr(r)))
+    return content
+
+
+def _same_as_full(paths, tmp_path, run_id=None) -> None:
+    """The published file equals a full publication of the same work database."""
+    full = warehouse_paths(tmp_path / "full" / "csc.duckdb")
+    full.directory.mkdir(exist_ok=True)
+    full.work.unlink(missing_ok=True)
+    full.work.symlink_to(paths.work)
+    result = publish_warehouse(full, run_id=run_id, incremental=False)
+    assert result.mode.startswith("full")
+    assert _published_content(paths.published) == _published_content(full.published)
+
+
+def test_an_incremental_publication_writes_only_the_changed_tables(tmp_path):
+    paths = warehouse_paths(tmp_path / "csc.duckdb")
+    prepare_work_db(paths.work, parts=["runs"])
+    first_run = start_run(paths.work)
+    _work_db(paths)
+    with duckdb.connect(str(paths.work)) as con:
+        con.execute("create table marts.measure_catalogue as select 'contacts' as measure_id, "
+                    "'Contacts' as title")
+    first = publish_warehouse(paths, run_id=first_run)
+    assert first.mode == "full (nothing published yet)"
+    second_run = start_run(paths.work)
+    with duckdb.connect(str(paths.work)) as con:
+        con.execute("insert into marts.measure_values values ('808', 'referrals', 3)")
+    second = publish_warehouse(paths, run_id=second_run)
+    assert second.mode == "incremental"
+    # the changed table, the view over it, and the run log; the catalogue is kept as it was
+    assert second.replaced == ["marts.a_view", "marts.measure_values", "meta.refresh_runs"]
+    assert second.rows["marts.measure_catalogue"] == 1
+    assert (second.measures, second.measure_rows) == (2, 2)
+    with duckdb.connect(str(paths.published), read_only=True) as con:
+        runs = dict(con.execute("select run_id, status from meta.refresh_runs").fetchall())
+        assert runs == {first_run: "running", second_run: "published"}
+        assert con.execute("select measure_rows, published_rows from meta.refresh_runs "
+                           "where run_id = ?", [second_run]).fetchone() == (2, 7)
+    assert second.total_rows == 7
+    _same_as_full(paths, tmp_path, run_id=second_run)
+    # nothing changed: only the run log is written
+    assert publish_warehouse(paths).replaced == ["meta.refresh_runs"]
+    _same_as_full(paths, tmp_path)
+
+
+def test_a_changed_shape_or_a_new_table_takes_the_full_path(tmp_path):
+    paths = warehouse_paths(tmp_path / "csc.duckdb")
+    _work_db(paths)
+    publish(paths)
+    with duckdb.connect(str(paths.work)) as con:
+        con.execute("alter table marts.measure_values add column unit varchar")
+    result = publish_warehouse(paths)
+    assert result.mode == "full (the columns of marts.measure_values changed)"
+    with duckdb.connect(str(paths.work)) as con:
+        con.execute("create table marts.dim_teams as select 'FCT' as team_id")
+    result = publish_warehouse(paths)
+    assert result.mode.startswith("full (tables changed: added ['marts.dim_teams']")
+    _same_as_full(paths, tmp_path)
+
+
+def test_a_changed_description_alone_replaces_the_table(tmp_path, monkeypatch):
+    # The comments come from the dbt descriptions: a new description is a change.
+    import csc.publish as publish_module
+
+    paths = warehouse_paths(tmp_path / "csc.duckdb")
+    _work_db(paths)
+    publish(paths)
+    descriptions = publish_module.dbt_descriptions()
+    changed = {**descriptions, "measure_values": ("A new description.", {})}
+    monkeypatch.setattr(publish_module, "dbt_descriptions", lambda: changed)
+    assert publish_warehouse(paths).replaced == ["marts.measure_values"]
+    with duckdb.connect(str(paths.published), read_only=True) as con:
+        assert con.execute("select comment from duckdb_tables() where table_name = "
+                           "'measure_values'").fetchone()[0] == "A new description."
+
+
+def test_the_identifier_scan_covers_a_replaced_table(tmp_path):
+    # A value shaped like a postcode in a table that changed tonight is refused.
+    paths = warehouse_paths(tmp_path / "csc.duckdb")
+    _work_db(paths)
+    with duckdb.connect(str(paths.work)) as con:
+        con.execute("create table marts.dim_areas as select 'TS18' as area")
+    publish(paths)
+    before = _sha(paths.published)
+    with duckdb.connect(str(paths.work)) as con:
+        con.execute("insert into marts.dim_areas values ('TS18 1AB')")
+    with pytest.raises(PublishRefused, match="marts.dim_areas.area: a value shaped like a "
+                                             "full postcode"):
+        publish(paths)
+    assert _sha(paths.published) == before and not paths.staging_publish.exists()
+
+
+def test_an_incremental_publication_of_the_demo_equals_a_full_one(published_demo, tmp_path):
+    # The demo's work database with one mart changed (a period's figures dropped), published
+    # on a copy of its last publication, is the full publication of it, table for table.
+    paths = warehouse_paths(published_demo.copy_to(tmp_path / "demo").published)
+    with duckdb.connect(str(paths.work)) as con:
+        con.execute("delete from marts.measure_values where reporting_period = "
+                    "(select max(reporting_period) from marts.measure_values)")
+    result = publish_warehouse(paths)
+    assert result.mode == "incremental"
+    assert "marts.measure_values" in result.replaced
+    assert "marts.measure_values_as_reported" not in result.replaced
+    assert len(result.replaced) < len(result.rows) / 2
+    _same_as_full(paths, tmp_path)
+
+
+def test_an_incremental_publication_does_not_grow_the_file(tmp_path):
+    # The replaced tables' blocks are reused; a file that is mostly free space is rewritten.
+    paths = warehouse_paths(tmp_path / "csc.duckdb")
+    _work_db(paths)
+    with duckdb.connect(str(paths.work)) as con:
+        con.execute("create table marts.measure_records as select range as record_id, "
+                    "'808' as la_code, 'r' || range as note from range(300000)")
+    publish(paths)
+    first = paths.published.stat().st_size
+    for night in range(3):
+        with duckdb.connect(str(paths.work)) as con:
+            con.execute(f"update marts.measure_records set note = note || '{night}'")
+        assert publish_warehouse(paths).mode == "incremental"
+    assert paths.published.stat().st_size < 1.5 * first

@@ -8,6 +8,8 @@ flow as its last step.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,14 +22,16 @@ from csc.report.data import (
     ReportInputError,
     connect_read_only,
     load_report_data,
+    read_latest_extract,
 )
-from csc.report.fixlist import read_fix_list
+from csc.report.fixlist import ISSUES, read_fix_list
 from csc.report.page import render_cabinet_html, render_clinic_html
 from csc.report.periods import BadPeriod
-from csc.report.tracker import read_tracker
+from csc.report.tracker import CONTACTS_FACT, MEASURE_RECORDS, TRACKER_MEASURE, read_tracker
 from csc.report.workbook import write_workbook
 
-__all__ = ["FIGURE_TABLES", "BadPeriod", "ReportFiles", "ReportInputError", "render_report"]
+__all__ = ["FIGURE_TABLES", "BadPeriod", "ReportFiles", "ReportInputError", "render_report",
+           "render_changed_reports"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class ReportFiles:
     xlsx: Path  # the same tables as a workbook
     clinic: Path  # the performance-clinic view (teams, workers, First Contact tracker)
     period: str  # the reporting period rendered
+    rendered: bool = True  # False: kept from an earlier night (render_changed_reports)
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -101,3 +106,115 @@ def report_la_codes(warehouse: Path) -> list[str]:
         rows = con.execute(
             "select distinct la_code from marts.measure_values order by la_code").fetchall()
     return [r[0] for r in rows]
+
+
+# --- Rendering only the LAs whose published figures changed -------------------------------
+
+# Every published table a report reads, with the rows of one LA it reads (None: the whole
+# table, which every LA's report reads). tests/report checks that the report's code names
+# no other table.
+REPORT_TABLES: dict[str, str | None] = {
+    "marts.measure_catalogue": None,
+    "marts.measure_values": "la_code = $la",
+    "marts.measure_values_as_reported": "la_code = $la",
+    "marts.contact_outcomes_by_source": "la_code = $la",
+    "marts.contact_outcomes_by_source_as_reported": "la_code = $la",
+    "marts.measure_benchmarks": "la_code = $la",
+    "marts.measure_availability": "la_code = $la",
+    "marts.dim_teams": "la_code = $la",
+    ISSUES: "la_code = $la",
+    CONTACTS_FACT: "la_code = $la",
+    MEASURE_RECORDS: f"la_code = $la and measure_id = '{TRACKER_MEASURE}'",
+}
+DIGESTS_FILE = ".report-digests.json"
+REPORT_CODE = Path(__file__).parent
+
+
+def _code_digest() -> str:
+    """The report's own code and templates: a new version renders every page again."""
+    digest = hashlib.sha256()
+    for path in sorted(REPORT_CODE.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".j2", ".css", ".js", ".html"):
+            digest.update(path.relative_to(REPORT_CODE).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def report_digests(warehouse: Path, la_codes: list[str], out_dir: Path) -> dict[str, str]:
+    """la_code -> a digest of everything its report shows but the refresh run's stamp and
+    the time of rendering: its rows of every table in REPORT_TABLES (count and summed row
+    hashes, in DuckDB), the whole of the tables every LA reads, which tables and columns
+    the file has, the latest extract date, the staleness banner, the docs link and the
+    report's code. Two nights with the same digest give the same figures on the page."""
+    with connect_read_only(Path(warehouse)) as con:
+        shape = con.execute(
+            """select schema_name, table_name, column_name, data_type from duckdb_columns()
+               order by all""").fetchall()
+        present = {f"{s}.{t}" for s, t, _, _ in shape}
+        common: list[object] = [shape, _code_digest()]
+        per_la: dict[str, list[object]] = {la: [] for la in la_codes}
+        for table, where in REPORT_TABLES.items():
+            if table not in present:
+                continue
+            if where is None:
+                common.append((table, con.execute(
+                    f"select count(*), sum(hash(t)::hugeint) from {table} as t").fetchone()))
+                continue
+            scoped = where.replace("la_code = $la and ", "").replace("la_code = $la", "true")
+            common.append((table, con.execute(  # e.g. whether any LA has tracker rows
+                f"select count(*) > 0 from {table} where {scoped}").fetchone()))
+            rows = dict((r[0], r[1:]) for r in con.execute(
+                f"""select la_code, count(*), sum(hash(t)::hugeint) from {table} as t
+                    where {scoped} group by la_code""").fetchall())
+            for la in la_codes:
+                per_la[la].append((table, rows.get(la)))
+        latest = read_latest_extract(con, present)
+    common += [latest, _status(Path(warehouse), Path(out_dir), latest)]
+    return {la: hashlib.sha256(repr((common, per_la[la])).encode()).hexdigest()
+            for la in la_codes}
+
+
+def render_changed_reports(warehouse: Path, la_codes: list[str], out_dir: Path
+                           ) -> list[ReportFiles]:
+    """Render the default reports of `la_codes` into `out_dir`, skipping an LA whose
+    report digest (report_digests) is the one its files were rendered from and whose files
+    are all there: those pages already show the same figures. A first run, a missing file
+    or a changed digest renders the LA. The digests are kept in `out_dir/DIGESTS_FILE`,
+    written after the pages (a page rendered without its digest recorded is rendered
+    again next time, never skipped on a stale digest). A skipped LA's page keeps the run
+    stamp of the refresh that rendered it."""
+    out_dir = Path(out_dir)
+    digests = report_digests(warehouse, la_codes, out_dir)
+    record_path = out_dir / DIGESTS_FILE
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    kept_files: dict[str, ReportFiles] = {}
+    for la in la_codes:
+        kept = record.get(la) or {}
+        if kept.get("digest") != digests[la]:
+            continue
+        files = ReportFiles(*(out_dir / kept[k] for k in ("html", "xlsx", "clinic")),
+                            period=kept["period"], rendered=False)
+        if all(f.is_file() for f in (files.html, files.xlsx, files.clinic)):
+            kept_files[la] = files
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if any(la not in kept_files for la in la_codes):
+        # Forget the digests of the LAs about to be rendered first: a page rewritten by a
+        # rendering that then fails is never taken later for the one its old digest described.
+        record = {la: entry for la, entry in record.items() if la not in digests
+                  or la in kept_files}
+        _write_text(record_path, json.dumps(record, indent=1, sort_keys=True))
+    made = []
+    for la in la_codes:
+        if la in kept_files:
+            made.append(kept_files[la])
+            continue
+        files = render_report(Path(warehouse), None, la, out_dir)
+        record[la] = {"digest": digests[la], "html": files.html.name,
+                      "xlsx": files.xlsx.name, "clinic": files.clinic.name,
+                      "period": files.period}
+        made.append(files)
+    _write_text(record_path, json.dumps(record, indent=1, sort_keys=True))
+    return made

@@ -13,6 +13,10 @@ per file, and the checkpoint holds one validation definition per file:
 A rule that cannot run (e.g. a missing mart table) counts as violated, with the database
 error as its example row. Warning-severity expectations (drift) are reported, never fail
 the gate. Data Docs are rebuilt by the checkpoint on every run.
+
+A night checks what moved (csc.validate.scope): a check that passed last time and reads
+only unchanged tables is carried, the raw contract's rules run on the new drops' versions
+when the older versions are proved unchanged, everything else runs whole.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +33,7 @@ import duckdb
 import pandas as pd
 
 from csc.config import PROJECT_DIR, set_offline_env
+from csc.validate import scope as scoping
 from csc.validate.result import SuiteResult, ValidationResult
 from csc.validate.suites import Batch, Relaxations, Rule, Suite, load_suites
 
@@ -51,6 +56,7 @@ class RuleOutcome:
     violations: int
     examples: list[str]
     skipped: str | None = None  # why the rule did not run (a tolerated missing table)
+    how: str = "run"  # run (whole) | scoped (new drops' versions) | carried (not run)
 
 
 def _format_row(columns: list[str], row: tuple) -> str:
@@ -210,11 +216,12 @@ def _describe_rule(outcome: RuleOutcome) -> str:
 
 
 def validate_build(work_db: Path, gx_root: Path, suites_dir: Path | None = None,
-                   strict: bool = False) -> ValidationResult:
+                   strict: bool = False, scoped: bool = True) -> ValidationResult:
     """Run every suite in `suites_dir` against the freshly built work database as one GX
     checkpoint in the GX file project under `gx_root` (GX keeps it in `<gx_root>/gx/`).
 
-    `strict=True` ignores expectations/transitional.yml (the temporary relaxations)."""
+    `strict=True` ignores expectations/transitional.yml (the temporary relaxations).
+    `scoped=False` runs every check whole, carrying nothing (csc.validate.scope)."""
     set_offline_env()
     suites_dir = suites_dir or Path(os.environ.get(SUITES_ENV, EXPECTATIONS_DIR / "suites"))
     relaxations = (Relaxations.strict() if strict
@@ -234,16 +241,24 @@ def validate_build(work_db: Path, gx_root: Path, suites_dir: Path | None = None,
                 "select measure_id from marts.measure_catalogue").fetchall())
         except duckdb.Error:
             measure_ids = []  # the marts rules then fail on the missing catalogue
-        suites = load_suites(suites_dir, {"measure_ids": measure_ids}, relaxations)
+        scope = scoping.open_scope(con, gx_root)
+        if not scoped:
+            scope.record = {}
+        suites = load_suites(suites_dir, {"measure_ids": measure_ids}, relaxations,
+                             scope=scope.variables)
         started = time.monotonic()
-        plan = _prepare(con, suites, batches_dir, relaxations)
+        plan = _prepare(con, suites, batches_dir, relaxations, scope)
     prepared = time.monotonic()
-    checkpoint = _Checkpoint(gx_root.resolve(), batches_dir)
-    for name, file_name, expectations in plan.validations:
-        checkpoint.add(name, file_name, expectations)
-    log.info("validation queries %.1fs, GX setup %.1fs", prepared - started,
-             time.monotonic() - prepared)
-    run = checkpoint.run()
+    run, data_docs = None, scope.record.get("data_docs")
+    if plan.validations:
+        checkpoint = _Checkpoint(gx_root.resolve(), batches_dir)
+        for name, file_name, expectations in plan.validations:
+            checkpoint.add(name, file_name, expectations)
+        log.info("validation queries %.1fs, GX setup %.1fs", prepared - started,
+                 time.monotonic() - prepared)
+        run = checkpoint.run()
+        data_docs = checkpoint.data_docs()
+    data_docs = Path(data_docs) if data_docs else None
 
     results = _interpret(suites, plan, run)
     for s in results:
@@ -251,8 +266,17 @@ def validate_build(work_db: Path, gx_root: Path, suites_dir: Path | None = None,
                  s.evaluated, len(s.failed), len(s.warnings))
         for w in s.warnings:
             log.warning("validation warning: %s: %s", s.suite, w)
-    return ValidationResult(success=all(s.success for s in results), suites=results,
-                            data_docs=checkpoint.data_docs(), notes=notes)
+    success = all(s.success for s in results)
+    if success:
+        passed = {key: plan.prints[key] for key in plan.prints
+                  if key not in plan.not_passed}
+        with duckdb.connect(str(work_db), read_only=True) as con:
+            scoping.write_record(con, scope, gx_root, passed, data_docs)
+    log.info("validation: %d check(s) carried from the last passed validation, %d on the "
+             "new drops only", len(scope.carried), len(scope.scoped))
+    return ValidationResult(success=success, suites=results, data_docs=data_docs,
+                            notes=notes, carried=dict(scope.carried),
+                            scoped=dict(scope.scoped))
 
 
 @dataclass
@@ -260,15 +284,30 @@ class _Plan:
     validations: list[tuple[str, str, list]]  # (GX name, parquet file, expectations)
     rule_outcomes: dict[str, RuleOutcome]
     batch_problems: dict[str, tuple[str, str]]  # GX batch name -> (severity, message)
+    carried_batches: set[str] = field(default_factory=set)
+    # check -> (its print, its whole query): what a passed validation records
+    prints: dict[str, tuple[str, str]] = field(default_factory=dict)
+    not_passed: set[str] = field(default_factory=set)  # checks that failed or warned
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, suites: list[Suite], batches_dir: Path,
-             relaxations: Relaxations) -> _Plan:
-    """Run every query in DuckDB and write the GX batches."""
+             relaxations: Relaxations, scope: scoping.Scope) -> _Plan:
+    """Run every query in DuckDB and write the GX batches (or carry a check, or run its
+    scoped form: csc.validate.scope)."""
+    import json
+
     plan = _Plan([], {}, {})
+    relaxed = repr(relaxations)
     for suite in suites:
         for batch in suite.batches:
             name = f"{suite.name}.{batch.name}"
+            plan.prints[name] = (scoping.fingerprint(
+                batch.query, json.dumps(batch.expectations, sort_keys=True, default=str),
+                relaxed), batch.query)
+            if scoping.decide(con, scope, name, plan.prints[name][0], batch.query,
+                              can_scope=False) == "carried":
+                plan.carried_batches.add(name)
+                continue
             try:
                 _write_batch(con, batch, batches_dir / f"{name}.parquet")
             except duckdb.Error as exc:
@@ -277,33 +316,50 @@ def _prepare(con: duckdb.DuckDBPyConnection, suites: list[Suite], batches_dir: P
                 plan.batch_problems[name] = (severity, f"{name}: query failed, "
                                              f"{len(batch.expectations)} expectations not "
                                              f"run: {str(exc).splitlines()[0]}")
+                plan.not_passed.add(name)
                 continue
             plan.validations.append((name, f"{name}.parquet",
                                      [_gx_expectation(e) for e in batch.expectations]))
         if suite.rules:
             frame_rows = []
             for rule in suite.rules:
-                outcome = run_rule(con, rule, relaxations)
-                plan.rule_outcomes[f"{suite.name}/{rule.name}"] = outcome
+                key = f"{suite.name}/{rule.name}"
+                plan.prints[key] = (scoping.fingerprint(rule.query, rule.severity, relaxed),
+                                    rule.query)
+                how = scoping.decide(con, scope, key, plan.prints[key][0], rule.query,
+                                     can_scope=rule.scoped_query is not None)
+                if how == "carried":
+                    outcome = RuleOutcome(rule, 0, [], how=how)
+                else:
+                    ran = replace(rule, query=rule.scoped_query) if how == "scoped" else rule
+                    outcome = replace(run_rule(con, ran, relaxations), rule=rule, how=how)
+                if outcome.violations or outcome.skipped:
+                    plan.not_passed.add(key)
+                plan.rule_outcomes[key] = outcome
                 frame_rows += [(rule.name, example) for example in outcome.examples]
-            name = f"{suite.name}.rules"
-            frame = pd.DataFrame(frame_rows, columns=["rule", "example"], dtype="string")
-            frame.to_parquet(batches_dir / f"{name}.parquet", index=False)
-            plan.validations.append((name, f"{name}.parquet",
-                                     [_rule_expectation(r) for r in suite.rules
-                                      if not plan.rule_outcomes[f"{suite.name}/{r.name}"]
-                                      .skipped]))
+            expectations = [_rule_expectation(r) for r in suite.rules
+                            if plan.rule_outcomes[f"{suite.name}/{r.name}"].how != "carried"
+                            and not plan.rule_outcomes[f"{suite.name}/{r.name}"].skipped]
+            if expectations:
+                name = f"{suite.name}.rules"
+                frame = pd.DataFrame(frame_rows, columns=["rule", "example"], dtype="string")
+                frame.to_parquet(batches_dir / f"{name}.parquet", index=False)
+                plan.validations.append((name, f"{name}.parquet", expectations))
     return plan
 
 
 def _interpret(suites: list[Suite], plan: _Plan, run) -> list[SuiteResult]:
-    """Readable per-suite results from the checkpoint run (which rule, where, sample rows)."""
-    by_name = {vr.suite_name: vr for vr in run.run_results.values()}
+    """Readable per-suite results from the checkpoint run (which rule, where, sample rows).
+    A carried check counts as evaluated and passed (it passed on the same tables)."""
+    by_name = {vr.suite_name: vr for vr in run.run_results.values()} if run else {}
     results = []
     for suite in suites:
         outcome = SuiteResult(suite=suite.name, evaluated=0)
         for batch in suite.batches:
             name = f"{suite.name}.{batch.name}"
+            if name in plan.carried_batches:
+                outcome.evaluated += len(batch.expectations)
+                continue
             if name in plan.batch_problems:
                 severity, message = plan.batch_problems[name]
                 (outcome.failed if severity == "critical" else outcome.warnings).append(message)
@@ -312,11 +368,15 @@ def _interpret(suites: list[Suite], plan: _Plan, run) -> list[SuiteResult]:
             for r in by_name[name].results:
                 outcome.evaluated += 1
                 if not r.success:
+                    plan.not_passed.add(name)
                     check, message = _describe_gx_failure(name, r)
                     outcome.failed.append(message)
                     outcome.examples[check] = [message]
         if suite.rules:
-            for r in by_name[f"{suite.name}.rules"].results:
+            outcome.evaluated += sum(1 for key, o in plan.rule_outcomes.items()
+                                     if key.startswith(f"{suite.name}/") and o.how == "carried")
+            rules_run = by_name.get(f"{suite.name}.rules")
+            for r in rules_run.results if rules_run else []:
                 outcome.evaluated += 1
                 rule_name = r.expectation_config.meta["rule"]
                 rule_outcome = plan.rule_outcomes[f"{suite.name}/{rule_name}"]

@@ -31,6 +31,11 @@ class ValidationResult:
     suites: list[SuiteResult]
     data_docs: Path | None
     notes: list[str] = field(default_factory=list)
+    # What this validation did not run whole (csc.validate.scope): check -> why that is
+    # sound. `carried`: passed in the last passed validation on the same tables, not run;
+    # `scoped`: run on the versions the drops loaded since then brought.
+    carried: dict[str, str] = field(default_factory=dict)
+    scoped: dict[str, str] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[str]:

@@ -71,6 +71,9 @@ class Rule:
     description: str
     query: str
     severity: str = "critical"
+    # The same rule on what the drops loaded since the last passed validation can have
+    # moved (csc.validate.scope); None when the rule has no such form (the whole query).
+    scoped_query: str | None = None
 
 
 @dataclass
@@ -153,8 +156,15 @@ def _same_computation(computation: str) -> Any:
     return join
 
 
+# Template variables of a rule's scoped form: the load ids of the drops loaded since the
+# last passed validation, and their extract dates (a version closed by one of them carries
+# it in _valid_to). None in the whole query.
+SCOPE_VARIABLES = ("new_loads", "new_extracts")
+
+
 def _expand_rule(suite: str, spec: dict[str, Any], definition: dict[str, Any],
-                 relaxations: Relaxations, contract: Contract) -> list[Rule]:
+                 relaxations: Relaxations, contract: Contract,
+                 scope: dict[str, Any] | None = None) -> list[Rule]:
     severity = spec.get("severity", definition.get("severity", "critical"))
     if severity not in SEVERITIES:
         raise ValueError(f"suite {suite}, rule {spec['name']}: severity must be one of "
@@ -178,17 +188,24 @@ def _expand_rule(suite: str, spec: dict[str, Any], definition: dict[str, Any],
         name = spec["name"]
         if suffix:
             name += f"[{suffix}]" if "variants" in spec else f":{suffix}"
+        whole = render(spec["query"], {**base, **variables,
+                                       **dict.fromkeys(SCOPE_VARIABLES)})
+        scoped = (render(spec["query"], {**base, **variables, **scope})
+                  if scope is not None else None)
         rules.append(Rule(suite=suite, name=name,
                           description=" ".join(str(spec.get("description", "")).split()),
-                          query=render(spec["query"], {**base, **variables}),
-                          severity=severity))
+                          query=whole, severity=severity,
+                          scoped_query=scoped if scoped != whole else None))
     return rules
 
 
 def load_suites(suites_dir: Path, placeholders: dict[str, Any],
                 relaxations: Relaxations | None = None,
-                contract: Contract | None = None) -> list[Suite]:
-    """Every suite in `suites_dir/*.yml`, in file-name order, with its templates expanded."""
+                contract: Contract | None = None,
+                scope: dict[str, Any] | None = None) -> list[Suite]:
+    """Every suite in `suites_dir/*.yml`, in file-name order, with its templates expanded.
+
+    `scope`: values of SCOPE_VARIABLES to render each rule's scoped form with as well."""
     relaxations = relaxations or Relaxations.strict()
     contract = contract or load_contract()
     suites = []
@@ -202,7 +219,7 @@ def load_suites(suites_dir: Path, placeholders: dict[str, Any],
             suite.batches.append(Batch(suite=name, name=spec["name"], query=spec["query"],
                                        expectations=expectations))
         for spec in definition.get("rules", []):
-            suite.rules += _expand_rule(name, spec, definition, relaxations, contract)
+            suite.rules += _expand_rule(name, spec, definition, relaxations, contract, scope)
         names = [r.name for r in suite.rules]
         duplicated = {n for n in names if names.count(n) > 1}
         if duplicated:

@@ -7,7 +7,7 @@ import subprocess
 import duckdb
 
 from csc.config import warehouse_paths
-from csc.publish import publish
+from csc.publish import publish, publish_warehouse
 from csc.runlog import start_run
 from csc.workdb import prepare_work_db
 
@@ -51,3 +51,14 @@ def test_published_tables_and_columns_carry_the_dbt_descriptions_for_duckdb_1_1(
         assert columns[f"measure_values.{column}"] == column_descriptions[column]
     # a model the project does not describe (a_view) gets no comment, and nothing fails
     assert tables["marts.a_view"] is None
+    # The next night publishes incrementally (a copy of this file, one table replaced):
+    # DuckDB 1.1.3 still opens it, with the replaced table's figures and every comment.
+    with duckdb.connect(str(paths.work)) as con:
+        con.execute("update marts.measure_values set value = 6")
+    assert publish_warehouse(paths).mode == "incremental"
+    script += ("print(con.execute('select value from marts.measure_values')"
+               ".fetchone()[0])\n")
+    out = subprocess.run([str(duckdb_1_1_python), "-c", script, str(paths.published)],
+                         capture_output=True, text=True, check=True)
+    again, value = out.stdout.splitlines()
+    assert json.loads(again)[1:] == [tables, columns] and value == "6"
