@@ -23,6 +23,7 @@ tables dbt reads as sources) are created by csc.workdb.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 import os
@@ -101,6 +102,52 @@ def dbt_invoke(args: list[str], work_db: Path, callbacks: list[Callable] | None 
             DuckDBConnectionManager.close_all_connections()
 
 
+# The project parsed once per process: {key: Manifest} (parsed_manifest).
+_PARSED: dict[str, object] = {}
+
+
+def parsed_manifest(work_db: Path, stale_days: int | None = None):
+    """The dbt project parsed (a dbt Manifest), once per process for each state of the
+    project: the freshness check, the build and the docs site of a refresh share one parse,
+    and so do the refreshes of one process (the test suite's) while the project stays as it
+    is. The key is what a parse reads: the project's files, the dbt version and the
+    pseudonym key (`project_basis`), the staleness threshold the source freshness config
+    reads, and the database's name (the work file's name, which the profile's path gives
+    every relation). Not its folder: dbt's own partial parsing starts again from nothing
+    for every new work file path (the path is in the profile it hashes), a full parse of
+    about 7 s quiet, 15 s on a loaded machine, although the manifests of two folders
+    differ in nothing but the parse time. The manifest handed out is never compiled: a
+    build compiles a copy (`run_dbt_build`), so the docs site still holds each model's SQL
+    as written."""
+    days = stale_after_days() if stale_days is None else stale_days
+    key = hashlib.sha256(f"{project_basis()}\n{days}\n{work_db.name}\n"
+                         f"{dbt_project_dir()}".encode()).hexdigest()
+    manifest = _PARSED.get(key)
+    if manifest is None:
+        # --no-write-json: target/manifest.json is read by nothing here (about 1.4 s to
+        # write on a loaded machine); dbt's partial-parse file is still written.
+        parsed = dbt_invoke(["parse", "--no-write-json"], work_db,
+                            env={"CSC_STALE_AFTER_DAYS": str(days)})
+        if parsed.exception is not None or not parsed.success:
+            raise BuildFailed(f"dbt parse failed: {parsed.exception or '(see dbt log)'}")
+        manifest = parsed.result
+        _PARSED.clear()  # the project changed: an older parse is not needed again
+        _PARSED[key] = manifest
+    return manifest
+
+
+def copy_manifest(manifest):
+    """A deep copy of a dbt Manifest that a run may compile into. Not `copy.deepcopy`:
+    Manifest.__reduce_ex__ (dbt-core 1.10/1.11) passes its fields by position and leaves
+    one out, so the copy's lookups land in the wrong fields ("RefableLookup.find() missing
+    1 required positional argument"). The copy's lookups are built again when first used."""
+    import dataclasses
+
+    return type(manifest)(**{f.name: copy.deepcopy(getattr(manifest, f.name))
+                             for f in dataclasses.fields(manifest)
+                             if f.init and not f.name.startswith("_")})
+
+
 def _node_finished_callback(on_node: Callable[[int, str], None] | None) -> Callable:
     """A dbt event callback counting finished nodes."""
     finished = 0
@@ -158,8 +205,9 @@ class BuildPlan:
         return ["--full-refresh"] if self.kind == "full" else []
 
 
-def read_build_inputs(work_db: Path) -> BuildInputs:
-    """The inputs a build of `work_db` would read now (BuildInputs)."""
+def project_basis() -> str:
+    """Digest of what a parse and a build read besides the history (BuildInputs.basis):
+    the project's files, the dbt version and the pseudonym key."""
     from dbt.version import __version__ as dbt_version
 
     basis = hashlib.sha256(f"dbt {dbt_version}\n".encode())
@@ -172,6 +220,12 @@ def read_build_inputs(work_db: Path) -> BuildInputs:
         for file in files:
             basis.update(f"\n{file.relative_to(root)}\n".encode())
             basis.update(file.read_bytes())
+    return basis.hexdigest()
+
+
+def read_build_inputs(work_db: Path) -> BuildInputs:
+    """The inputs a build of `work_db` would read now (BuildInputs)."""
+    basis = project_basis()
     with duckdb.connect(str(work_db)) as con:
         drops = con.execute(
             "select cast(extract_date as varchar), load_id from meta.loaded_drops "
@@ -194,7 +248,7 @@ def read_build_inputs(work_db: Path) -> BuildInputs:
                                   child_id, row_number) as h
                       from returns.validation_findings)""").fetchone()
             findings = repr(checked) if checked[0] else ""
-    return BuildInputs(basis=basis.hexdigest(), drops=tuple(tuple(d) for d in drops),
+    return BuildInputs(basis=basis, drops=tuple(tuple(d) for d in drops),
                        links=repr(links), findings=findings)
 
 
@@ -267,7 +321,10 @@ def run_dbt_build(work_db: Path, extra_args: list[str] | None = None,
         else read_build_inputs(work_db)
     set_build_state(work_db, None)  # from here until success the marts may be half built
     args = list(extra_args) if extra_args else plan.args
-    outcome = dbt_invoke(["build", *args], work_db,
+    # The refresh's one parse, copied: the build compiles the nodes it runs into the
+    # manifest, and the docs site must get them as written.
+    manifest = copy_manifest(parsed_manifest(work_db))
+    outcome = dbt_invoke(["build", *args], work_db, manifest=manifest,
                          callbacks=[_node_finished_callback(on_node)])
     if outcome.exception is not None:
         raise BuildFailed(f"dbt build could not run: {outcome.exception}")
@@ -297,14 +354,11 @@ def marts_rows(work_db: Path) -> int:
 
 def dbt_docs_artifacts(work_db: Path) -> tuple[dict, dict]:
     """The dbt docs site's two documents for the project built in `work_db`: the manifest
-    of a parse (partial parsing: the build's parse is reused when nothing changed; never
-    compiled, so it holds each model's SQL as written, with no rendered variable such as
-    the pseudonym key) and the catalog `dbt docs generate --no-compile` reads from the
-    work database with that manifest (no second parse). Both as JSON-ready dicts."""
-    parsed = dbt_invoke(["parse"], work_db)
-    if parsed.exception is not None or not parsed.success:
-        raise BuildFailed(f"dbt parse failed: {parsed.exception or '(see dbt log)'}")
-    manifest = parsed.result
+    of the refresh's parse (`parsed_manifest`: never compiled, so it holds each model's
+    SQL as written, with no rendered variable such as the pseudonym key) and the catalog
+    `dbt docs generate --no-compile` reads from the work database with that manifest (no
+    second parse). Both as JSON-ready dicts."""
+    manifest = parsed_manifest(work_db)
     generated = dbt_invoke(["docs", "generate", "--no-compile"], work_db, manifest=manifest)
     if generated.exception is not None or not generated.success:
         raise BuildFailed(f"dbt docs generate failed: {generated.exception or '(see dbt log)'}")

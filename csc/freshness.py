@@ -98,11 +98,16 @@ def dbt_source_freshness(work_db: Path, today: date, threshold: int
                          ) -> tuple[str, float | None]:
     """Run `dbt source freshness` on meta.loaded_drops as at `today` (macros/freshness.sql)
     with warn_after `threshold` days; return its status and the age it measured (days)."""
-    from csc.build import dbt_invoke
+    from csc.build import BuildFailed, dbt_invoke, parsed_manifest
 
+    try:
+        # the refresh's one parse (csc.build.parsed_manifest), shared with the build
+        manifest = parsed_manifest(work_db, threshold)
+    except BuildFailed as exc:
+        return f"not run: {exc}", None
     outcome = dbt_invoke(["source", "freshness", "--select", FRESHNESS_SOURCE], work_db,
                          env={"CSC_FRESHNESS_DATE": today.isoformat(),
-                              "CSC_STALE_AFTER_DAYS": str(threshold)})
+                              "CSC_STALE_AFTER_DAYS": str(threshold)}, manifest=manifest)
     if outcome.exception is not None:
         return f"not run: {outcome.exception}", None
     results = list(outcome.result or [])

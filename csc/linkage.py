@@ -10,8 +10,10 @@ children. Each refresh links the CAF children of each new extract to RAISE perso
    postcode, with fuzzy (Jaro-Winkler), phonetic (metaphone) and nickname comparisons of
    names, day/month transpositions and one-character typos of dates of birth, and postcode
    sector/district levels. m and u are trained on the data (u by random sampling, m by
-   expectation maximisation); a pair links above `match_threshold`; pairs between
-   `review_threshold` and it go to the clerical-review list.
+   expectation maximisation) once per batch of LAs and stored; later extracts are scored
+   with the stored model until the batch's inputs drift (docs/linkage.md); a pair links
+   above `match_threshold`; pairs between `review_threshold` and it go to the
+   clerical-review list.
 
 Results (in the work database, read by dbt as sources):
     linkage.caf_person_links   la_code, caf_child_id, person_id, match_probability, link_method
@@ -24,6 +26,8 @@ Results (in the work database, read by dbt as sources):
                                figure computed on an old extract keeps the links it had.
     linkage.clerical_review    borderline pairs for a human to confirm
     linkage.la_inputs          per LA: its batch and input fingerprint at the last run
+    linkage.models             per batch: its trained model (Splink settings with m and u),
+                               scored with until its inputs drift (StoredModel.drift)
     meta.linkage_runs          one row per extract linked: links by method, batches relinked, and
                                precision / recall where a ground-truth mapping is
                                supplied (generated data)
@@ -41,6 +45,7 @@ import csv
 import gc
 import hashlib
 import inspect
+import json
 import logging
 import os
 import time
@@ -82,6 +87,7 @@ class LinkageResult:
     review_pairs: int = 0
     batches: int = 0
     batches_linked: int = 0  # summed over the extracts linked
+    batches_trained: int = 0  # of those, batches whose model was trained (summed)
     extracts_linked: int = 0  # extracts linked by this run, each as at its date
     precision: float | None = None
     recall: float | None = None
@@ -275,12 +281,19 @@ def prior_match_probability(persons: pd.DataFrame, children: pd.DataFrame,
 
 
 def probabilistic_links(persons: pd.DataFrame, children: pd.DataFrame,
-                        config: LinkageConfig) -> pd.DataFrame:
+                        config: LinkageConfig, model: dict | None = None
+                        ) -> tuple[pd.DataFrame, dict | None]:
     """Scored candidate pairs (caf_child_id, person_id, match_probability) above the
-    review threshold, from Splink trained on these two tables."""
+    review threshold, and the model that scored them (Splink's settings with m and u, as
+    `linker.misc.save_model_to_json()` gives them; None when there was nothing to score).
+
+    With `model` (a model trained on an earlier extract of the same LAs, `stored_model`)
+    the pairs are scored with its m and u, not trained again; the prior (the probability
+    that two records of one LA are one child) is counted on these records either way, as
+    training would count it (`prior_match_probability`)."""
     columns = ["la_code", "caf_child_id", "person_id", "match_probability"]
     if persons.empty or children.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=columns), None
     # Splink's own in-memory DuckDB, under the warehouse's memory cap (without it DuckDB
     # may take 80% of RAM: 14 GB resident on 152 LAs), and closed when the batch is done:
     # left to the garbage collector, each batch's database stayed resident (9.2 GB after
@@ -288,22 +301,41 @@ def probabilistic_links(persons: pd.DataFrame, children: pd.DataFrame,
     connection = duckdb.connect()
     try:
         limit_memory(connection)
-        linker = trained_linker(persons, children, config, connection)
+        if model is None:
+            linker = trained_linker(persons, children, config, connection)
+        else:
+            linker = stored_linker(persons, children, model, connection)
         scored = linker.inference.predict(
             threshold_match_probability=config.review_threshold).as_pandas_dataframe()
+        used = linker.misc.save_model_to_json()
         del linker
     finally:
         connection.close()
         gc.collect()
     if scored.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=columns), used
     caf_left = scored["source_dataset_l"] == "caf"
     return pd.DataFrame({
         "la_code": scored["la_code_l"],
         "caf_child_id": scored["record_id_l"].where(caf_left, scored["record_id_r"]),
         "person_id": scored["record_id_r"].where(caf_left, scored["record_id_l"]),
         "match_probability": scored["match_probability"],
-    })
+    }), used
+
+
+def stored_linker(persons: pd.DataFrame, children: pd.DataFrame, model: dict,
+                  connection: duckdb.DuckDBPyConnection):
+    """A Splink linker of standardised RAISE persons and CAF children on `connection`
+    scoring with a stored model's m and u (no training), with the prior counted on these
+    records."""
+    from splink import DuckDBAPI, Linker
+
+    db_api = DuckDBAPI(connection=connection)
+    raise_sdf = db_api.register(persons, dataset_display_name="raise")
+    caf_sdf = db_api.register(children, dataset_display_name="caf")
+    settings = {**model, "probability_two_random_records_match":
+                prior_match_probability(persons, children)}
+    return Linker([raise_sdf, caf_sdf], settings, log_level=40)
 
 
 def trained_linker(persons: pd.DataFrame, children: pd.DataFrame, config: LinkageConfig,
@@ -382,10 +414,12 @@ def _as_at(as_at) -> dict:
 
 
 def _link_batch(con: duckdb.DuckDBPyConnection, las: list[str], nicknames: dict[str, str],
-                decisions: pd.DataFrame, config: LinkageConfig, as_at=None
-                ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+                decisions: pd.DataFrame, config: LinkageConfig, as_at=None,
+                model: dict | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame, int, dict | None]:
     """Links and clerical-review pairs of the CAF children of `las` as the records stood
-    on `as_at`: (links, review, children)."""
+    on `as_at`, scored with `model` when given (else trained on them): (links, review,
+    children, the model used)."""
     persons = con.execute(f"""
         select la_code, person_id as record_id, forename, surname, date_of_birth, postcode
         from raw.persons where {AS_AT} and list_contains($las, la_code)""",
@@ -416,8 +450,8 @@ def _link_batch(con: duckdb.DuckDBPyConnection, las: list[str], nicknames: dict[
     decided = set(zip(confirmed["la_code"], confirmed["caf_child_id"], strict=True))
     rest = children[[not h and (la, cid) not in decided for h, la, cid in zip(
         has_id, children["la_code"], children["record_id"], strict=True)]]
-    scored = probabilistic_links(standardise(persons, nicknames),
-                                 standardise(rest, nicknames), config)
+    scored, used = probabilistic_links(standardise(persons, nicknames),
+                                       standardise(rest, nicknames), config, model)
     rejected = set(zip(*[decisions.loc[decisions["decision"] == "non_match", c]
                          for c in ("la_code", "caf_child_id", "person_id")], strict=True))
     if rejected:
@@ -430,21 +464,73 @@ def _link_batch(con: duckdb.DuckDBPyConnection, las: list[str], nicknames: dict[
                  .assign(link_method="probabilistic"))
     review = best[best["match_probability"] < config.match_threshold]
     return pd.concat([f for f in links if not f.empty] or [links[0]], ignore_index=True), \
-        review, len(children)
+        review, len(children), used
 
 
 MODEL_PARTS = ("standardise", "_settings", "prior_match_probability", "trained_linker",
-               "probabilistic_links", "_link_batch")
+               "stored_linker", "probabilistic_links", "_link_batch")
+
+
+def _model_code_digest(parts: tuple[str, ...] = MODEL_PARTS) -> str:
+    """Digest of the source of the model's functions. Taken once, when the module is
+    imported: `inspect.getsource` reads the file on disk with the loaded code's line
+    numbers, so taken later, after the file was edited (a checkout moving under a long
+    refresh), it read shifted lines, and the next process, reading the same file, found
+    another signature and relinked every batch (docs/linkage.md, "Why a national
+    increment relinked every batch")."""
+    digest = hashlib.sha256()
+    for name in parts:
+        digest.update(inspect.getsource(globals()[name]).encode())
+    return digest.hexdigest()
+
+
+MODEL_CODE_DIGEST = _model_code_digest()
 
 
 def model_signature(config: LinkageConfig) -> str:
-    """What a batch's links depend on besides its records: the model's code, the nickname
-    table and the configuration. A change to any of them relinks every batch."""
+    """What a batch's links depend on besides its records: the model's code (as this
+    process loaded it, MODEL_CODE_DIGEST), the nickname table and the configuration. A
+    change to any of them relinks every batch and trains every batch's model again."""
     digest = hashlib.sha256(repr(config).encode())
     digest.update(NICKNAMES_FILE.read_bytes())
-    for name in MODEL_PARTS:
-        digest.update(inspect.getsource(globals()[name]).encode())
+    digest.update(MODEL_CODE_DIGEST.encode())
     return digest.hexdigest()[:16]
+
+
+def linkage_drift_share() -> float:
+    """How far a batch's records (RAISE persons plus CAF children) may move from the
+    count its stored model was trained on before the model is trained again:
+    CSC_LINKAGE_DRIFT, a share, default 0.25 (a quarter more or fewer records)."""
+    return float(os.environ.get("CSC_LINKAGE_DRIFT", "0.25"))
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    """A batch's trained model (linkage.models): Splink's settings with m and u, the
+    model signature and the records it was trained on."""
+
+    batch: str
+    signature: str
+    records: int
+    trained_on: date | None
+    settings: dict
+
+    def drift(self, signature: str, records: int, share: float) -> str | None:
+        """Why this model no longer fits the batch's inputs (None: it still does)."""
+        if signature != self.signature:
+            return "the model's code, configuration or nickname table changed"
+        if self.records and abs(records - self.records) > share * self.records:
+            return (f"{records:,} records against {self.records:,} when trained "
+                    f"(more than {share:.0%} apart)")
+        return None
+
+
+def stored_models(con: duckdb.DuckDBPyConnection) -> dict[str, StoredModel]:
+    """The stored model of each batch (by its LAs, comma-separated)."""
+    return {batch: StoredModel(batch, signature, int(records), trained_on, json.loads(model))
+            for batch, signature, records, trained_on, model in con.execute(
+                "select batch, signature, records, trained_on, model from linkage.models"
+            ).fetchall()}
 
 
 def la_inputs(con: duckdb.DuckDBPyConnection, decisions: pd.DataFrame,
@@ -506,15 +592,17 @@ def link_caf_children(work_db: Path, config: LinkageConfig | None = None,
     with duckdb.connect(str(work_db), read_only=True) as con:
         extracts = _extracts_to_link(con)
     result = LinkageResult()
-    batches_linked = 0
+    batches_linked = batches_trained = 0
     for number, as_at in enumerate(extracts, 1):
         last = number == len(extracts)
         result = _link_extract(work_db, as_at, config, nicknames, decisions, signature,
                                truth_file if last else None, batch_records)
         batches_linked += result.batches_linked
+        batches_trained += result.batches_trained
         if len(extracts) > 1:
             log.info("linked extract %d of %d (%s)", number, len(extracts), as_at)
     result.batches_linked = batches_linked
+    result.batches_trained = batches_trained
     result.extracts_linked = len(extracts)
     result.seconds = round(time.monotonic() - started, 2)
     return result
@@ -559,18 +647,28 @@ def _link_extract(work_db: Path, as_at, config: LinkageConfig, nicknames: dict[s
         batches = la_batches({la: n for la, (n, _, _) in inputs.items()},
                              batch_records or linkage_batch_records())
         batch_of = {la: ",".join(las) for las in batches for la in las}
+        models = stored_models(con)
+        trained: list[StoredModel] = []
         relinked: list[str] = []
         for number, las in enumerate(batches, 1):
             if all(before.get(la) == (batch_of[la], inputs[la][2]) for la in las):
                 continue
-            batch_links, batch_review, batch_children = _link_batch(
-                con, las, nicknames, decisions, config, as_at)
+            batch, records = ",".join(las), sum(inputs[la][0] for la in las)
+            stored = models.get(batch)
+            drift = "no model stored for these LAs" if stored is None else \
+                stored.drift(signature, records, linkage_drift_share())
+            batch_links, batch_review, batch_children, used = _link_batch(
+                con, las, nicknames, decisions, config, as_at,
+                model=None if drift else stored.settings)
+            if drift and used is not None:
+                trained.append(StoredModel(batch, signature, records, as_at, used))
             links.append(batch_links)
             reviews.append(batch_review)
             relinked += las
             log.info("linkage batch %d of %d: %d LA(s), %d records, %d CAF children, "
-                     "%d links", number, len(batches), len(las),
-                     sum(inputs[la][0] for la in las), batch_children, len(batch_links))
+                     "%d links; %s", number, len(batches), len(las), records,
+                     batch_children, len(batch_links),
+                     f"model trained ({drift})" if drift else "stored model")
         # Links kept from the last run: LAs of unchanged batches.
         kept = [la for la in inputs if la not in relinked]
         links.append(con.execute("""
@@ -597,6 +695,7 @@ def _link_extract(work_db: Path, as_at, config: LinkageConfig, nicknames: dict[s
         review_pairs=len(review),
         batches=len(batches),
         batches_linked=len({batch_of[la] for la in relinked}),
+        batches_trained=len(trained),
         extracts_linked=1,
     )
     if truth_file is not None:
@@ -623,21 +722,30 @@ def _link_extract(work_db: Path, as_at, config: LinkageConfig, nicknames: dict[s
         con.execute("delete from linkage.la_inputs")
         con.register("inputs_frame", inputs_frame)
         con.execute("insert into linkage.la_inputs select * from inputs_frame")
+        for model in trained:
+            con.execute("delete from linkage.models where batch = ?", [model.batch])
+            con.execute("""insert into linkage.models
+                           values (?, ?, ?, ?, current_timestamp, ?)""",
+                        [model.batch, model.signature, model.records, model.trained_on,
+                         json.dumps(model.settings)])
         con.execute(
             """insert into meta.linkage_runs (linked_at, caf_children, links_raise_id,
                    links_clerical, links_probabilistic, review_pairs, match_threshold,
-                   precision, recall, seconds, batches, batches_linked, extract_date)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   precision, recall, seconds, batches, batches_linked, extract_date,
+                   batches_trained)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [datetime.now(), result.caf_children, result.links_by_method["raise_id"],
              result.links_by_method["clerical"], result.links_by_method["probabilistic"],
              result.review_pairs, config.match_threshold, result.precision, result.recall,
-             result.seconds, result.batches, result.batches_linked, as_at])
+             result.seconds, result.batches, result.batches_linked, as_at,
+             result.batches_trained])
         con.execute("commit")
     log.info("linked %d of %d CAF children (%s) on extract %s; %d pairs for clerical "
-             "review; %d of %d batches relinked, the rest unchanged since the extract "
-             "linked before", result.links, result.caf_children, result.links_by_method,
-             as_at or "(current records)", result.review_pairs, result.batches_linked,
-             result.batches)
+             "review; %d of %d batches relinked (%d of them with a model trained again, "
+             "the rest scored with their stored model), the others unchanged since the "
+             "extract linked before", result.links, result.caf_children,
+             result.links_by_method, as_at or "(current records)", result.review_pairs,
+             result.batches_linked, result.batches, result.batches_trained)
     return result
 
 

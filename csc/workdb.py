@@ -18,6 +18,7 @@ idempotent: a work file already up to date is left as it is.
     linkage.caf_person_link_versions  linkage: the links with valid_from / valid_to
     linkage.clerical_review      linkage: borderline pairs for a human to confirm
     linkage.la_inputs            linkage: per LA, its batch and input fingerprint
+    linkage.models               linkage: each batch's trained model, until its inputs drift
     meta.linkage_runs            linkage: one row per linkage run
     meta.build_state             build: the inputs of the last whole dbt build
     meta.refresh_runs            run log: one row per refresh
@@ -126,6 +127,13 @@ LINKAGE = [
     "alter table meta.linkage_runs add column if not exists batches_linked bigint",
     # Added with link versions: the latest extract date the run linked.
     "alter table meta.linkage_runs add column if not exists extract_date date",
+    # Added with stored models: batches of the run whose model was trained again.
+    "alter table meta.linkage_runs add column if not exists batches_trained bigint",
+    # Each batch's trained Splink model (settings with m and u), scored with until its
+    # inputs drift (csc.linkage.StoredModel.drift).
+    """create table if not exists linkage.models (
+        batch varchar, signature varchar, records bigint, trained_on date,
+        trained_at timestamp, model varchar)""",
 ]
 
 # --- build state (csc.build) -------------------------------------------------------------

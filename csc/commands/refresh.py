@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import time
 from datetime import datetime
@@ -52,6 +53,19 @@ def run(args: argparse.Namespace) -> int:
         # Prefect's console lines would interleave with the progress below; they still go
         # to the Prefect server and to the run's log file.
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    # With no Prefect server configured, start the temporary one now, so that it comes up
+    # while the flow's imports run (csc.prefect_server).
+    from csc.prefect_server import start_temporary_server
+
+    server = start_temporary_server()
+    if server is not None:
+        # Stopped at exit, after Prefect's own exit handlers (registered later, so run
+        # earlier) have sent the run's last logs and events to it.
+        atexit.register(server.stop)
+    return _refresh(args, out, err, server)
+
+
+def _refresh(args: argparse.Namespace, out, err, server) -> int:
     # The flow imports Prefect, dbt and GX: only when a refresh runs.
     from flows.nightly_refresh import (
         STEP_TITLES,
@@ -83,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
     add_progress_listener(show)
     started = time.monotonic()
     try:
+        if server is not None:
+            server.wait_ready()
         summary = nightly_refresh(landing=str(landing), warehouse=str(paths.published),
                                   reports=args.reports)
     except RefreshFailed as exc:

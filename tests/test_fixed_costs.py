@@ -1,0 +1,104 @@
+"""The fixed costs of a refresh (docs/performance.md, "Fixed costs"): one dbt parse shared
+by the steps of a refresh and by the refreshes of a process, and the temporary Prefect
+server `csc refresh` starts while it imports."""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from csc.build import copy_manifest, dbt_invoke, parsed_manifest
+from csc.freshness import FRESHNESS_SOURCE
+from csc.prefect_server import server_configured, start_temporary_server
+from csc.workdb import prepare_work_db
+
+
+def _work_db(folder: Path) -> Path:
+    work = prepare_work_db(folder / "csc.work.duckdb", parts=("load", "runs"))
+    with duckdb.connect(str(work)) as con:
+        con.execute("insert into meta.loaded_drops (extract_date, load_id) "
+                    "values ('2014-04-14', 'a')")
+    return work
+
+
+def test_one_parse_serves_every_work_file_of_the_same_project(tmp_path, monkeypatch):
+    """Two warehouses in two folders share one parse (dbt's partial parsing would parse
+    each from nothing: the work file's path is in the profile it hashes); another
+    staleness threshold, which the source freshness config reads, is another parse."""
+    monkeypatch.delenv("CSC_STALE_AFTER_DAYS", raising=False)
+    first, second = _work_db(tmp_path / "a"), _work_db(tmp_path / "b")
+    manifest = parsed_manifest(first)
+    assert parsed_manifest(second) is manifest
+    source = manifest.sources[f"source.csc.{FRESHNESS_SOURCE.split(':')[1]}"]
+    assert source.freshness.warn_after.count == 2
+
+    other = parsed_manifest(second, stale_days=7)
+    assert other is not manifest
+    assert other.sources[source.unique_id].freshness.warn_after.count == 7
+    # The shared parse answers dbt in either folder: freshness on the second work file.
+    outcome = dbt_invoke(["source", "freshness", "--select", FRESHNESS_SOURCE], second,
+                         env={"CSC_FRESHNESS_DATE": "2014-04-20",
+                              "CSC_STALE_AFTER_DAYS": "7"}, manifest=other)
+    assert [str(getattr(r.status, "value", r.status)) for r in outcome.result] == ["pass"]
+
+
+def test_a_build_compiles_a_copy_never_the_shared_parse(tmp_path):
+    """What the build compiles (with the pseudonym key rendered) stays in its copy: the
+    shared manifest, which the docs site publishes, holds every model as written."""
+    work = _work_db(tmp_path)
+    manifest = parsed_manifest(work)
+    copied = copy_manifest(manifest)
+    assert copied is not manifest and copied.nodes.keys() == manifest.nodes.keys()
+    outcome = dbt_invoke(["compile", "--select", "stg_meta__extracts"], work,
+                         manifest=copied)
+    assert outcome.success, outcome.exception
+    node = "model.csc.stg_meta__extracts"
+    assert copied.nodes[node].compiled_code
+    assert not manifest.nodes[node].compiled_code
+
+
+def test_the_temporary_prefect_server_answers_and_stops(monkeypatch, tmp_path):
+    """With no server configured, `csc refresh` starts Prefect's temporary server itself
+    (before its imports) and points PREFECT_API_URL at it; with one configured, in the
+    environment or in the active Prefect profile, it starts nothing."""
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect-home"))
+    assert not server_configured()
+    server = start_temporary_server()
+    assert server is not None
+    try:
+        assert os.environ["PREFECT_API_URL"] == server.api_url
+        server.wait_ready(timeout=180)
+        with urllib.request.urlopen(f"{server.api_url}/health", timeout=5) as response:
+            assert response.status == 200
+        assert start_temporary_server() is None  # configured now: nothing more started
+    finally:
+        server.stop()
+    assert server.process.poll() is not None
+
+    monkeypatch.delenv("PREFECT_API_URL")
+    home = tmp_path / "prefect-home"
+    home.mkdir(exist_ok=True)
+    (home / "profiles.toml").write_text(
+        'active = "work"\n[profiles.work]\nPREFECT_API_URL = "http://127.0.0.1:4200/api"\n',
+        encoding="utf-8")
+    assert server_configured() and start_temporary_server() is None
+    assert "PREFECT_API_URL" not in os.environ
+
+
+def test_a_server_that_exits_is_reported():
+    """A temporary server that exits before answering fails the wait with its exit code
+    (`csc refresh` then fails before the refresh runs, the warehouse untouched)."""
+    import subprocess
+    import sys
+
+    from csc.prefect_server import TemporaryServer
+
+    process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    process.wait()
+    with pytest.raises(RuntimeError, match="exited with code 3"):
+        TemporaryServer(process, "http://127.0.0.1:9/api").wait_ready(timeout=5)
