@@ -179,7 +179,7 @@ def _closing(con, rng, path: Path, key: list[str], start_col: str, end_col: str,
     closed_per_year = _per_year(con, path, end_col, last_day)
     keys = ", ".join(f'"{k}"' for k in key)
     open_rows = con.execute(f"""
-        select {keys} from {_read(con, path)}
+        select {keys} from {_read(con, path)} as r
         where "{end_col}" is null and try_cast("{start_col}" as date) <= date '{day}'
         {extra}""").df()
     picked = []
@@ -431,7 +431,10 @@ def realistic_night(last: Path, new: Path, day: date | None = None,
                 updates[table].append(closing)
 
         close("contacts", ["la_code", "contact_id"], "contact_date", "decision_date",
-              {"decision_date": ev, "outcome": "closed_logged"})
+              {"decision_date": ev, "outcome": "closed_logged"},
+              f"""and not exists (select 1 from {_read(con, path['referrals'])} as x
+                                  where x.la_code = r.la_code
+                                    and x.contact_id = r.contact_id)""")
         close("referrals", ["la_code", "referral_id"], "referral_date", "closure_date",
               {"closure_date": ev,
                "closure_reason": lambda n: rng.choice(codes["closure_reason"], size=n)})
@@ -444,9 +447,17 @@ def realistic_night(last: Path, new: Path, day: date | None = None,
         if exists("allocations"):
             close("allocations", ["la_code", "allocation_id"], "start_date", "end_date",
                   {"end_date": ev})
-        # a few decisions recorded on open referrals: no further action
+        # a few decisions recorded on open referrals that nothing has started on yet (no
+        # assessment or enquiry, before or today): no further action
+        started = "".join(f"""
+            and not exists (select 1 from {_read(con, path[t])} as x
+                            where x.la_code = r.la_code and x.referral_id = r.referral_id)"""
+                          for t in ("assessments", "s47_enquiries"))
         nfa = _closing(con, rng, path["referrals"], ["la_code", "referral_id"],
-                       "referral_date", "closure_date", last_day, event)
+                       "referral_date", "closure_date", last_day, event, started)
+        today = pd.concat([f for f in (assessed, enquired) if len(f)]) \
+            if len(assessed) or len(enquired) else pd.DataFrame(columns=["referral_id"])
+        nfa = nfa[~nfa.referral_id.isin(today.referral_id)]
         if len(nfa):
             nfa = nfa.iloc[: max(1, len(nfa) // 5)].copy()
             nfa["referral_nfa"] = "Y"
