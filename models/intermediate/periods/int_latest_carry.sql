@@ -3,6 +3,7 @@
 -- (carried_from); NULL when every record is computed: a full refresh, an engine that keeps
 -- nothing, no records stored, no new extract, or a reporting period completed since the
 -- previous latest extract (its figures are new for every child).
+-- depends_on: {{ ref('int_reporting_periods') }}
 {% set stored = stored_records() %}
 with latest as (
     select max(extract_date) as as_at from {{ ref('stg_meta__extracts') }}
