@@ -11,7 +11,8 @@
 -- reporting period (int_latest_carry) the records of the children whose records did not
 -- change (all but int_persons_recomputed) are carried from the previous latest extract,
 -- the rest computed; a full refresh, or an engine that keeps nothing, computes them all.
--- depends_on: {{ ref('int_computations_to_run') }}, {{ ref('int_latest_carry') }}, {{ ref('int_persons_recomputed') }}
+-- depends_on: {{ ref('int_computations_to_run') }}, {{ ref('int_latest_carry') }},
+-- {{ ref('int_persons_recomputed') }}
 {{ config(
     materialized=kept_computations_materialization(),
     incremental_strategy='append',

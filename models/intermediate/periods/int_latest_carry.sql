@@ -26,6 +26,7 @@ select
 from latest
 cross join previous
 {% else %}
+
 select
     latest.as_at,
     cast(null as date) as carried_from

@@ -18,8 +18,8 @@ changed_records as (
     select versions.la_code, versions.person_id
     from {{ ref('int_source__' ~ table) }} as versions
     inner join carry
-        on versions.valid_from > carry.carried_from
-        or versions.valid_to > carry.carried_from
+        on carry.carried_from < versions.valid_from
+        or carry.carried_from < versions.valid_to
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
@@ -28,20 +28,20 @@ changed_caf_children as (
     select versions.la_code, versions.caf_child_id
     from {{ ref('stg_caf__caf_children') }} as versions
     inner join carry
-        on versions.valid_from > carry.carried_from
-        or versions.valid_to > carry.carried_from
+        on carry.carried_from < versions.valid_from
+        or carry.carried_from < versions.valid_to
     union all
     select versions.la_code, versions.caf_child_id
     from {{ ref('int_source__caf_assessments') }} as versions
     inner join carry
-        on versions.valid_from > carry.carried_from
-        or versions.valid_to > carry.carried_from
+        on carry.carried_from < versions.valid_from
+        or carry.carried_from < versions.valid_to
     union all
     select versions.la_code, versions.caf_child_id
     from {{ ref('stg_linkage__caf_person_links') }} as versions
     inner join carry
-        on versions.valid_from > carry.carried_from
-        or versions.valid_to > carry.carried_from
+        on carry.carried_from < versions.valid_from
+        or carry.carried_from < versions.valid_to
 ),
 
 -- every person a changed CAF child is or was linked to, by the linkage or by the RAISE id
