@@ -14,6 +14,14 @@
     everything: the result is the same as an incremental build's, which
     tests/test_kept_computations.py checks.
 
+    The latest extract's figures are restated every night, but most of their child-level
+    records are not recomputed: a night that completes no reporting period carries the
+    records of every child whose records did not change from the previous latest extract
+    (int_measure_records keeps them; "Child-level records carried" below, and
+    docs/operations.md, "What a night builds"). tests/test_incremental_night.py checks that
+    a realistic and a stress night build this way make exactly the marts of a full
+    rebuild.
+
     On engines whose tables do not outlive the session (the Spark target's in-memory
     catalogue) nothing is kept: the models are plain tables and every computation runs. -#}
 
@@ -66,6 +74,75 @@
             select 1 from {{ ref('int_period_computations') }} as wanted
             where wanted.reporting_period = {{ this }}.reporting_period
               and wanted.as_at = {{ this }}.as_at
+        )
+    {% endif %}
+{%- endmacro %}
+
+{#- Child-level records carried from one night to the next (docs/operations.md, "What a
+    night builds"). int_measure_records keeps the records of the last build's computations.
+    When the new latest extract completes no new reporting period, a child's records on it
+    are the ones on the previous latest extract (every window ends on a period end, which
+    neither extract moves) unless a version of one of the child's records was added,
+    closed or deleted since: int_latest_carry names the previous latest extract then
+    (carried_from), int_persons_recomputed the children whose records are computed again,
+    and int_measure_records carries everyone else's records to the new extract. The
+    records models compute only those children on the latest extract (records_in_scope);
+    the counts are made from all records, carried and computed. -#}
+
+{#- The stored int_measure_records of the last build, when this build may carry records
+    from it (as stored_computations); none otherwise. -#}
+{% macro stored_records() -%}
+    {% if not execute or flags.FULL_REFRESH or not keeps_computations() %}
+        {{ return(none) }}
+    {% endif %}
+    {% set relation = adapter.get_relation(
+        database=target.database,
+        schema=generate_schema_name('intermediate', none),
+        identifier='int_measure_records') %}
+    {{ return(relation if relation is not none and relation.is_table else none) }}
+{%- endmacro %}
+
+{#- The records models whose records are not the child's own (CAF assessments belong to a
+    CAF child, linked to a person, or not): computed in full on every extract, never
+    carried. -#}
+{% macro uncarried_records_models() -%}
+    {{ return(['int_measure_records__caf']) }}
+{%- endmacro %}
+
+{#- A condition on `alias` (a relation with as_at, la_code, person_id): its row is computed
+    by this build, i.e. it is not on an extract records are carried to, or its child is
+    computed again (int_persons_recomputed). -#}
+{% macro in_recompute_scope(alias) -%}
+    (not exists (
+        select 1 from {{ ref('int_latest_carry') }} as carry
+        where carry.carried_from is not null and carry.as_at = {{ alias }}.as_at
+    )
+    or exists (
+        select 1 from {{ ref('int_persons_recomputed') }} as recomputed
+        where recomputed.la_code = {{ alias }}.la_code
+            and recomputed.person_id = {{ alias }}.person_id
+    ))
+{%- endmacro %}
+
+{#- `select *` from `relation` (per as_at, la_code and person_id) keeping the rows this build
+    computes: what a records model reads, so that on a night it computes the changed
+    children only (in_recompute_scope). -#}
+{% macro records_in_scope(relation) -%}
+    select scoped.* from {{ relation }} as scoped
+    where {{ in_recompute_scope('scoped') }}
+{%- endmacro %}
+
+{#- pre_hook and post_hook of int_measure_records: before new rows are appended
+    ('before'), forget the stored records of computations run again now; once they are
+    ('after'), forget every record but this build's computations' (the previous latest
+    extract's, read by the carry, among them). -#}
+{% macro forget_carried_records(when) -%}
+    {% if is_incremental() %}
+        delete from {{ this }}
+        where {{ 'not' if when == 'after' }} exists (
+            select 1 from {{ ref('int_computations_to_run') }} as to_run
+            where to_run.reporting_period = {{ this }}.reporting_period
+              and to_run.as_at = {{ this }}.as_at
         )
     {% endif %}
 {%- endmacro %}

@@ -6,6 +6,19 @@
 -- those of the child's allocation in force on the record's event date (the period end for
 -- the snapshot measures), NULL ('unallocated') when none is; 'none' (no team breakdown), as
 -- the record carries.
+-- Kept between builds (macros/kept_computations.sql): it holds the records of the
+-- computations this build runs (int_computations_to_run). On a night that completes no
+-- reporting period (int_latest_carry) the records of the children whose records did not
+-- change (all but int_persons_recomputed) are carried from the previous latest extract,
+-- the rest computed; a full refresh, or an engine that keeps nothing, computes them all.
+-- depends_on: {{ ref('int_computations_to_run') }}, {{ ref('int_latest_carry') }},
+-- {{ ref('int_persons_recomputed') }}
+{{ config(
+    materialized=kept_computations_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ forget_carried_records('before') }}",
+    post_hook="{{ forget_carried_records('after') }}"
+) }}
 with stacked as (
     {% for records_model in measure_records_models() %}
     select * from {{ ref(records_model) }}
@@ -14,7 +27,7 @@ with stacked as (
 ),
 
 catalogue as (
-    select measure_id, team_source from {{ ref('process_model_measures') }}
+    select measure_id, team_source, records_model from {{ ref('process_model_measures') }}
 ),
 
 records as (
@@ -23,6 +36,12 @@ records as (
         catalogue.team_source
     from stacked
     inner join catalogue on catalogue.measure_id = stacked.measure_id
+    -- a child's records on the extract records are carried to are either all computed or
+    -- all carried (the records models compute the recomputed children only; this makes
+    -- sure of it)
+    where catalogue.records_model in ({{ "'" ~ uncarried_records_models() | join("', '") ~ "'" }})
+        or stacked.person_id is null
+        or {{ in_recompute_scope('stacked') }}
 ),
 
 credited as (
@@ -52,3 +71,39 @@ select
     team_source,
     held_by_allocation_id
 from credited
+{% if is_incremental() %}
+union all
+-- the records of every other child, as they were on the previous latest extract
+select
+    kept.la_code,
+    kept.measure_id,
+    kept.reporting_period,
+    carry.as_at,
+    kept.record_type,
+    kept.record_id,
+    kept.person_id,
+    kept.team_id,
+    kept.worker_id,
+    kept.start_date,
+    kept.event_date,
+    kept.working_days,
+    kept.initiating_agency,
+    kept.has_team_breakdown,
+    kept.has_agency_breakdown,
+    kept.in_numerator,
+    kept.team_source,
+    kept.held_by_allocation_id
+from {{ this }} as kept
+inner join {{ ref('int_latest_carry') }} as carry on carry.carried_from = kept.as_at
+inner join catalogue on catalogue.measure_id = kept.measure_id
+where catalogue.records_model not in ({{ "'" ~ uncarried_records_models() | join("', '") ~ "'" }})
+    and kept.person_id is not null
+    and not exists (
+        select 1 from {{ ref('int_persons_recomputed') }} as recomputed
+        where recomputed.la_code = kept.la_code and recomputed.person_id = kept.person_id
+    )
+    and exists (
+        select 1 from {{ ref('int_computations_to_run') }} as to_run
+        where to_run.reporting_period = kept.reporting_period and to_run.as_at = carry.as_at
+    )
+{% endif %}

@@ -8,7 +8,7 @@
     'single_assessments_45wd': 'single',
 } %}
 with assessments as (
-    select * from {{ ref('int_assessment_timeliness') }}
+    {{ records_in_scope(ref('int_assessment_timeliness')) }}
 ),
 
 completed_in_window as (

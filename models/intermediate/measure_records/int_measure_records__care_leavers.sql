@@ -11,7 +11,7 @@ with birthdays as (
         *,
         -- the record is the child's birthday; the child is identified by person_id
         {{ dbt.concat(["'birthday '", dbt.cast('age', dbt.type_string())]) }} as birthday_id
-    from {{ ref('int_care_leaver_birthdays') }}
+    from ({{ records_in_scope(ref('int_care_leaver_birthdays')) }}) as in_scope
 ),
 
 in_window as (

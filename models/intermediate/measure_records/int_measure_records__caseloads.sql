@@ -13,20 +13,20 @@
 -- = 'allocation', which int_measure_records applies with the same macro).
 {% set measures = ['open_cases_at_period_end', 'unallocated_cases_at_period_end'] %}
 with referrals as (
-    select * from {{ ref('int_referral_histories') }}
+    {{ records_in_scope(ref('int_referral_histories')) }}
 ),
 
 plans as (
-    select * from {{ ref('int_cp_plans_as_at') }}
+    {{ records_in_scope(ref('int_cp_plans_as_at')) }}
 ),
 
 episodes as (
-    select * from {{ ref('int_cla_episodes_as_at') }}
+    {{ records_in_scope(ref('int_cla_episodes_as_at')) }}
 ),
 
 personal_advisers as (
-    select * from {{ ref('int_child_allocations') }}
-    where allocation_role = 'personal_adviser'
+    select in_scope.* from ({{ records_in_scope(ref('int_child_allocations')) }}) as in_scope
+    where in_scope.allocation_role = 'personal_adviser'
 ),
 
 in_care as (

@@ -16,19 +16,19 @@
 -- child participation carry none: int_measure_records credits the child's allocation on the
 -- record's date (team_source = 'allocation').
 with s47_enquiries as (
-    select * from {{ ref('int_s47_enquiry_timeliness') }}
+    {{ records_in_scope(ref('int_s47_enquiry_timeliness')) }}
 ),
 
 conferences as (
-    select * from {{ ref('int_conference_timeliness') }}
+    {{ records_in_scope(ref('int_conference_timeliness')) }}
 ),
 
 plans as (
-    select * from {{ ref('int_cp_plan_sequences') }}
+    {{ records_in_scope(ref('int_cp_plan_sequences')) }}
 ),
 
 review_schedule as (
-    select * from {{ ref('int_cp_review_schedule') }}
+    {{ records_in_scope(ref('int_cp_review_schedule')) }}
 ),
 
 enquiries_ended as (

@@ -22,15 +22,15 @@
 } %}
 {% set all_routes = routes.values() | sum(start=[]) %}
 with episodes as (
-    select * from {{ ref('int_cla_episodes_sequenced') }}
+    {{ records_in_scope(ref('int_cla_episodes_sequenced')) }}
 ),
 
 persons as (
-    select * from {{ ref('int_persons_as_at') }}
+    {{ records_in_scope(ref('int_persons_as_at')) }}
 ),
 
 reviews as (
-    select * from {{ ref('int_cla_reviews_as_at') }}
+    {{ records_in_scope(ref('int_cla_reviews_as_at')) }}
 ),
 
 in_care_at_end as (

@@ -4,15 +4,15 @@
 -- referral; the team and worker are credited by int_measure_records from the child's
 -- allocation on the period end (catalogue team_source = 'allocation').
 with referrals as (
-    select * from {{ ref('int_referral_histories') }}
+    {{ records_in_scope(ref('int_referral_histories')) }}
 ),
 
 plans as (
-    select * from {{ ref('int_cp_plans_as_at') }}
+    {{ records_in_scope(ref('int_cp_plans_as_at')) }}
 ),
 
 episodes as (
-    select * from {{ ref('int_cla_episodes_as_at') }}
+    {{ records_in_scope(ref('int_cla_episodes_as_at')) }}
 ),
 
 open_referrals as (

@@ -3,11 +3,11 @@
 -- and first_contact_over_5wd (contacts awaiting a decision on the period end more than 5
 -- working days after the contact date). Team and worker: the contact's.
 with contacts as (
-    select * from {{ ref('int_contacts_as_at') }}
+    {{ records_in_scope(ref('int_contacts_as_at')) }}
 ),
 
 cafs as (
-    select * from {{ ref('int_caf_assessments_linked') }}
+    {{ records_in_scope(ref('int_caf_assessments_linked')) }}
 ),
 
 calendar as (

@@ -6,7 +6,7 @@
 -- front door, NFA, never allocated) is credited to the contact it came from, whose team and
 -- worker made the decision.
 with histories as (
-    select * from {{ ref('int_referral_histories') }}
+    {{ records_in_scope(ref('int_referral_histories')) }}
 ),
 
 contacts as (
@@ -35,7 +35,7 @@ referrals as (
 ),
 
 cafs as (
-    select * from {{ ref('int_caf_assessments_linked') }}
+    {{ records_in_scope(ref('int_caf_assessments_linked')) }}
 ),
 
 referred_in_window as (
