@@ -55,7 +55,8 @@ class CinCensus:
     xml: bytes
     record_map: pd.DataFrame
     children: int
-    referrals: int
+    referrals: int  # CIN episodes (CINdetails)
+    referrals_received: int  # referrals received in the year, joined ones included
 
 
 def iso(value) -> str | None:
@@ -92,11 +93,60 @@ def _working_days_after(days: pd.Series, count: int) -> pd.Series:
     return result
 
 
-def _attach(events: pd.DataFrame, referrals: pd.DataFrame, on: str) -> pd.Series:
-    """The referral (in the census) each event goes under: its own referral_id when that
-    referral is in the census, else the child's latest referral started on or before the
-    event's date `on`."""
-    own = events.referral_id.where(events.referral_id.isin(set(referrals.referral_id)))
+def cin_episodes(referrals: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The child's CIN episodes: a referral received while an earlier one of the same child
+    is still open (received before its closure, or it is not closed) joins that episode
+    instead of starting one (the CIN census's episodes cannot overlap). An episode: the
+    first referral's id, date, source; the need of its first referral that went on to
+    further action (else the first's); NFA only when every referral of it was; closed when
+    all are, on the last closure, with that referral's reason. Returns the episodes and
+    each referral's episode (the first referral's id)."""
+    rows, episode_of = [], {}
+    current = None
+    for row in referrals.sort_values(["person_id", "referral_date", "referral_id"]
+                                     ).itertuples():
+        joins = (current is not None and current["person_id"] == row.person_id
+                 and (pd.isna(current["closure_date"])
+                      or row.referral_date < current["closure_date"]))
+        nfa = flag(row.referral_nfa)
+        if not joins:
+            current = {"referral_id": row.referral_id, "person_id": row.person_id,
+                       "referral_date": row.referral_date,
+                       "referral_source_code": row.referral_source_code,
+                       "primary_need_code": row.primary_need_code, "referral_nfa": nfa,
+                       "closure_date": row.closure_date, "closure_reason": row.closure_reason,
+                       "members": [row.referral_id], "_need_set": nfa is False}
+            rows.append(current)
+        else:
+            current["members"].append(row.referral_id)
+            if nfa is False:
+                current["referral_nfa"] = False
+                if not current["_need_set"]:
+                    current["primary_need_code"] = row.primary_need_code
+                    current["_need_set"] = True
+            if pd.isna(row.closure_date):
+                current["closure_date"], current["closure_reason"] = pd.NaT, None
+            elif (pd.notna(current["closure_date"])
+                  and row.closure_date >= current["closure_date"]):
+                current["closure_date"] = row.closure_date
+                current["closure_reason"] = row.closure_reason
+        episode_of[row.referral_id] = current["referral_id"]
+    columns = ["referral_id", "person_id", "referral_date", "referral_source_code",
+               "primary_need_code", "referral_nfa", "closure_date", "closure_reason",
+               "members"]
+    episodes = pd.DataFrame(rows, columns=columns + ["_need_set"])[columns]
+    episodes["referral_date"] = pd.to_datetime(episodes.referral_date)
+    episodes["closure_date"] = pd.to_datetime(episodes.closure_date)
+    return episodes, episode_of
+
+
+def _attach(events: pd.DataFrame, referrals: pd.DataFrame, on: str,
+            episode_of: dict) -> pd.Series:
+    """The CIN episode (in the census) each event goes under: the episode of its own
+    referral when that is in the census, else the child's latest episode started on or
+    before the event's date `on`."""
+    own = events.referral_id.map(episode_of)
+    own = own.where(own.isin(set(referrals.referral_id)))
     missing = own.isna() & events[on].notna()
     if missing.any() and not referrals.empty:
         lost = events.loc[missing, ["person_id", on]].reset_index().sort_values(on)
@@ -124,10 +174,12 @@ def build(source: ReturnSource, la_code: str, year: CollectionYear, as_at: date,
           run_time: datetime | None = None) -> CinCensus:
     start, end = year.start, year.end
     persons = source.records("persons", la_code, as_at).set_index("person_id", drop=False)
-    referrals = source.records("referrals", la_code, as_at)
-    referrals = referrals[referrals.person_id.isin(persons.index)
-                          & open_in_year(referrals.referral_date, referrals.closure_date,
-                                         start, end)].copy()
+    all_referrals = source.records("referrals", la_code, as_at)
+    all_referrals = all_referrals[all_referrals.person_id.isin(persons.index)
+                                  & all_referrals.referral_date.notna()]
+    episodes, episode_of = cin_episodes(all_referrals)
+    referrals = episodes[open_in_year(episodes.referral_date, episodes.closure_date,
+                                      start, end)].copy()
     referrals["closure"] = known_by(referrals.closure_date, end)
     referrals = referrals.sort_values(["person_id", "referral_date", "referral_id"])
 
@@ -139,13 +191,13 @@ def build(source: ReturnSource, la_code: str, year: CollectionYear, as_at: date,
         & open_in_year(assessments.start_date,
                        assessments.authorisation_date.fillna(assessments.completed_date),
                        start, end)].copy()
-    assessments["census_referral"] = _attach(assessments, referrals, "start_date")
+    assessments["census_referral"] = _attach(assessments, referrals, "start_date", episode_of)
 
     cin_plans = source.records("cin_plans", la_code, as_at)
     cin_plans = cin_plans[cin_plans.person_id.isin(referrals.person_id)
                           & open_in_year(cin_plans.start_date, cin_plans.end_date,
                                          start, end)].copy()
-    cin_plans["census_referral"] = _attach(cin_plans, referrals, "start_date")
+    cin_plans["census_referral"] = _attach(cin_plans, referrals, "start_date", episode_of)
 
     conferences = source.records("cp_conferences", la_code, as_at)
     initial = conferences[conferences.conference_type.isin(["initial"])
@@ -158,7 +210,7 @@ def build(source: ReturnSource, la_code: str, year: CollectionYear, as_at: date,
     s47_end = s47.icpc.fillna(s47.end_date)
     s47 = s47[s47.person_id.isin(referrals.person_id)
               & open_in_year(s47.start_date, s47_end, start, end)].copy()
-    s47["census_referral"] = _attach(s47, referrals, "start_date")
+    s47["census_referral"] = _attach(s47, referrals, "start_date", episode_of)
     s47["target"] = _working_days_after(s47.start_date, ICPC_TARGET_WORKING_DAYS)
 
     plans_all = source.records("cp_plans", la_code, as_at)
@@ -172,7 +224,7 @@ def build(source: ReturnSource, la_code: str, year: CollectionYear, as_at: date,
     s47_referral = source.records("s47_enquiries", la_code, as_at).set_index(
         "s47_id").referral_id
     plans["referral_id"] = plans.cp_plan_id.map(plan_s47).map(s47_referral)
-    plans["census_referral"] = _attach(plans, referrals, "start_date")
+    plans["census_referral"] = _attach(plans, referrals, "start_date", episode_of)
     plans["previous"] = _previous_plans(plans, plans_all)
     reviews = conferences[(conferences.conference_type == "review")
                           & conferences.cp_plan_id.isin(plans.cp_plan_id)
@@ -188,7 +240,7 @@ def build(source: ReturnSource, la_code: str, year: CollectionYear, as_at: date,
                          & ~initial.s47_id.isin(reported_icpc)
                          & initial.person_id.isin(referrals.person_id)].copy()
     loose_icpc["referral_id"] = loose_icpc.s47_id.map(s47_referral)
-    loose_icpc["census_referral"] = _attach(loose_icpc, referrals, "conference_date")
+    loose_icpc["census_referral"] = _attach(loose_icpc, referrals, "conference_date", episode_of)
     loose_icpc = loose_icpc.dropna(subset=["census_referral"]).sort_values(
         "conference_date").drop_duplicates("census_referral")
     loose_icpc_of = loose_icpc.set_index("census_referral").conference_date
@@ -211,8 +263,14 @@ def build(source: ReturnSource, la_code: str, year: CollectionYear, as_at: date,
 
     rows: dict[str, list[tuple]] = {}
 
-    def mapped(table: str, child: str, source_table: str, record_id: str) -> None:
-        rows.setdefault(table, []).append((child, source_table, record_id))
+    def mapped(table: str, child: str, source_table: str, record_id: str,
+               same_row: bool = False) -> None:
+        """One row of the validator's table `table` (in document order); same_row: one
+        more source record behind the row just mapped."""
+        entries = rows.setdefault(table, [])
+        number = entries[-1][3] if same_row and entries else (
+            entries[-1][3] + 1 if entries else 0)
+        entries.append((child, source_table, record_id, number))
 
     groups = {name: _grouped(frame.sort_values(order), "census_referral") for name, frame, order
               in [("assessments", assessments, ["start_date", "assessment_id"]),
@@ -254,8 +312,10 @@ def build(source: ReturnSource, la_code: str, year: CollectionYear, as_at: date,
                 mapped("Disabilities", child, "persons", child)
 
         for referral in child_referrals:
+            rid = referral.referral_id
             cin = ET.SubElement(child_el, "CINdetails")
-            mapped("CINdetails", child, "referrals", referral.referral_id)
+            for member in referral.members:
+                mapped("CINdetails", child, "referrals", member, same_row=member != rid)
             _add(cin, "CINreferralDate", iso(referral.referral_date))
             _add(cin, "ReferralSource", text(referral.referral_source_code))
             _add(cin, "PrimaryNeedCode", text(referral.primary_need_code))
@@ -265,7 +325,6 @@ def build(source: ReturnSource, la_code: str, year: CollectionYear, as_at: date,
             _add(cin, "DateOfInitialCPC", iso(loose_icpc_of.get(referral.referral_id)))
             nfa = flag(referral.referral_nfa)
             _add(cin, "ReferralNFA", None if nfa is None else str(nfa).lower())
-            rid = referral.referral_id
             for row in groups["assessments"].get(rid, []):
                 block = ET.SubElement(cin, "Assessments")
                 mapped("Assessments", child, "assessments", row.assessment_id)
@@ -308,10 +367,12 @@ def build(source: ReturnSource, la_code: str, year: CollectionYear, as_at: date,
     record_map = pd.DataFrame(
         [("cin", table, child, source_table, record_id, row)
          for table, entries in rows.items()
-         for row, (child, source_table, record_id) in enumerate(entries)],
+         for child, source_table, record_id, row in entries],
         columns=RECORD_MAP_COLUMNS)
     return CinCensus(xml=xml, record_map=record_map,
-                     children=int(referrals.person_id.nunique()), referrals=len(referrals))
+                     children=int(referrals.person_id.nunique()), referrals=len(referrals),
+                     referrals_received=int(
+                         all_referrals.referral_date.between(ts(start), ts(end)).sum()))
 
 
 def _grouped(frame: pd.DataFrame, key: str) -> dict:

@@ -11,8 +11,12 @@ Who and what is in it (the DfE's SSDA903 guidance):
 - Reviews: the child's reviews held in the year.
 - OC3: care leavers whose 17th to 21st birthday falls in the year (looked after for at least
   13 weeks after their 14th birthday, some of it after their 16th, and not looked after on
-  the birthday: the definition of the care-leaver measures, int_care_leaver_birthdays), with
-  the keeping-in-touch record closest to the birthday within 3 months either side.
+  the birthday: the definition of the care-leaver measures, int_care_leaver_birthdays,
+  except that a 17- or 18-year-old who ceased to be looked after on the birthday itself is
+  left out, as the DfE's rule 1016 asks), with the keeping-in-touch record closest to the
+  birthday within 3 months either side.
+- REASON_PLACE_CHANGE: the extract records it on the episode a move starts, the 903 on the
+  episode the move ends (ceased X1, the next episode a change of placement, RNE P/B/T/U).
 - UASC, Missing, PlacedAdoption: from the contract v2 fields and tables where the extract
   carries them (empty files are not written).
 """
@@ -48,6 +52,11 @@ SEX_CODES = {"M": "1", "F": "2"}
 UPN_UNKNOWN_903 = {"UN1", "UN2", "UN3", "UN4", "UN5"}
 # Episode that ends with the next of the same period of care
 CONTINUES = "X1"
+# reasons for a new episode that are a change of placement
+PLACEMENT_CHANGES = {"P", "B", "T", "U"}
+# OC3 leaves out 17- and 18-year-olds who ceased to be looked after on or after their
+# birthday (DfE rule 1016): for them an episode ending on the birthday counts as care on it
+LEFT_ON_BIRTHDAY_EXCLUDED_AGES = {17, 18}
 KEEPING_IN_TOUCH_WINDOW_MONTHS = 3
 CARE_LEAVER_AGES = range(17, 22)
 
@@ -114,7 +123,10 @@ def _frame(name: str, rows: pd.DataFrame | None = None) -> pd.DataFrame:
 
 def _episodes(all_episodes: pd.DataFrame, year: CollectionYear) -> pd.DataFrame:
     eps = all_episodes.sort_values(["person_id", "start_date", "episode_id"]).copy()
-    eps["next_start"] = eps.groupby("person_id").start_date.shift(-1)
+    following = eps.groupby("person_id")
+    eps["next_start"] = following.start_date.shift(-1)
+    eps["next_rne"] = following.reason_new_episode.shift(-1)
+    eps["next_reason_place_change"] = following.reason_place_change.shift(-1)
     eps = eps[open_in_year(eps.start_date, eps.end_date, year.start, year.end)].copy()
     end = known_by(eps.end_date, year.end)
     continues = end.notna() & (eps.next_start == eps.end_date)
@@ -129,7 +141,10 @@ def _episodes(all_episodes: pd.DataFrame, year: CollectionYear) -> pd.DataFrame:
     eps["PLACE_PROVIDER"] = eps.placement_provider.map(text)
     eps["DEC"] = dmy(end)
     eps["REC"] = reason.where(end.notna(), None)
-    eps["REASON_PLACE_CHANGE"] = eps.reason_place_change.map(text)
+    # the extract records why a placement changed on the episode the move starts; the 903
+    # on the episode the move ends (ceased X1, the next one starting with a new placement)
+    moved = (eps.REC == CONTINUES) & eps.next_rne.isin(list(PLACEMENT_CHANGES))
+    eps["REASON_PLACE_CHANGE"] = eps.next_reason_place_change.map(text).where(moved, None)
     eps["HOME_POST"] = eps.home_postcode.map(text)
     eps["PL_POST"] = eps.placement_postcode.map(text)
     eps["URN"] = eps.placement_urn.map(text)
@@ -202,7 +217,9 @@ def care_leaver_birthdays(persons: pd.DataFrame, episodes: pd.DataFrame,
         spells["after_16"] = until > start_16
         spells["on_birthday"] = ((spells.start_date <= spells.birthday)
                                  & (spells.end_date.isna()
-                                    | (spells.end_date > spells.birthday)))
+                                    | (spells.end_date > spells.birthday)
+                                    | ((spells.end_date == spells.birthday)
+                                       & (age in LEFT_ON_BIRTHDAY_EXCLUDED_AGES))))
         care = spells.groupby(["person_id", "age", "birthday"], as_index=False).agg(
             days_after_14=("days_after_14", "sum"), after_16=("after_16", "max"),
             on_birthday=("on_birthday", "max"))
