@@ -43,6 +43,10 @@ def snapshot(table: Table, frame: pa.Table, as_at: int) -> pa.Table:
             hidden[col] = pc.or_(hidden[col], later) if col in hidden else later
     arrays = []
     for col in table.columns:
+        if col.name not in rows.column_names:  # a column the generator does not write
+            arrays.append(pa.nulls(rows.num_rows, pa.date32() if col.type == "date"
+                                   else pa.string()))
+            continue
         values = rows[col.name]
         mask = hidden.get(col.name)
         if col.type == "date":
