@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 LANDING ?= landing
 WAREHOUSE ?= warehouse/csc.duckdb
 
-.PHONY: venv venv-spark venv-bi demo test lint lock lock-spark lock-bi sources docs clean
+.PHONY: venv venv-spark venv-bi venv-returns demo test lint lock lock-spark lock-bi lock-returns sources docs clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,20 @@ $(BI_STAMP): $(STAMP) requirements-bi.lock
 
 venv-bi: $(BI_STAMP)
 
+# Optional: the DfE's validators for the statutory returns (docs/returns.md). The SSDA903 and
+# CIN census rule packages in .venv-returns, a second venv made from requirements-returns.lock
+# (they pin pandas < 2, which the project's cannot share); csc runs them as a separate process.
+# `make test` then also runs tests/returns' validator tests instead of skipping them; CI
+# (.ci/run) runs `make venv-returns` before `make test`, so there they always run.
+RETURNS_VENV := .venv-returns
+RETURNS_STAMP := $(RETURNS_VENV)/.installed-stamp
+$(RETURNS_STAMP): $(STAMP) requirements-returns.lock
+	test -x $(RETURNS_VENV)/bin/python || $(PYTHON) -m venv --without-pip $(RETURNS_VENV)
+	$(BIN)/uv pip sync --python $(RETURNS_VENV)/bin/python --quiet --compile-bytecode requirements-returns.lock
+	touch $(RETURNS_STAMP)
+
+venv-returns: $(RETURNS_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/csc generate --out $(LANDING)
 	$(BIN)/csc refresh --landing $(LANDING) --warehouse $(WAREHOUSE)
@@ -75,6 +89,10 @@ lock-spark: $(STAMP)
 lock-bi: $(STAMP)
 	$(BIN)/uv pip compile requirements-bi.in --python-version 3.11 -o requirements-bi.lock
 
+# The returns environment's lock, from requirements-returns.in alone.
+lock-returns: $(STAMP)
+	$(BIN)/uv pip compile requirements-returns.in --python-version 3.11 -o requirements-returns.lock
+
 # Re-render the dbt source declarations from csc/contract.yml.
 sources: $(STAMP)
 	$(BIN)/python -m csc.dbt_sources
@@ -87,4 +105,4 @@ docs: sources
 	$(BIN)/python -m csc.docs
 
 clean:
-	rm -rf $(VENV) $(BI_VENV) target logs warehouse reports $(LANDING)
+	rm -rf $(VENV) $(BI_VENV) $(RETURNS_VENV) target logs warehouse reports $(LANDING)

@@ -127,16 +127,21 @@ class BuildInputs:
     drop and the links by a linkage run, so equal inputs mean a build would make exactly
     the marts there. The links are history too: a linkage run dates what it changes after
     the extract the run before it linked (csc.linkage), so it never changes a computation
-    an earlier build made."""
+    an earlier build made. `findings` is a digest of the statutory returns' findings
+    (returns.validation_findings, read by marts.return_findings alone; "" while there are
+    none, so a warehouse that never checked a return keeps the digest it had)."""
 
     basis: str
     drops: tuple[tuple[str, str], ...]
     links: str = ""
+    findings: str = ""
 
     @property
     def digest(self) -> str:
-        return hashlib.sha256(f"{self.basis}\n{self.drops!r}\n{self.links}".encode()
-                              ).hexdigest()
+        text = f"{self.basis}\n{self.drops!r}\n{self.links}"
+        if self.findings:
+            text += f"\n{self.findings}"
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -178,8 +183,19 @@ def read_build_inputs(work_db: Path) -> BuildInputs:
             from (select hash(la_code, caf_child_id, person_id, match_probability,
                               link_method, valid_from, valid_to) as h
                   from linkage.caf_person_link_versions)""").fetchone()
+        findings = ""
+        if con.execute("""select count(*) from information_schema.tables where
+                          table_schema = 'returns' and table_name = 'validation_findings'
+                          """).fetchone()[0]:
+            checked = con.execute("""
+                select count(*), bit_xor(h), sum(h)
+                from (select hash(la_code, collection_year, as_at, validated_at, return_name,
+                                  rule_code, rule_type, message, table_name, column_name,
+                                  child_id, row_number) as h
+                      from returns.validation_findings)""").fetchone()
+            findings = repr(checked) if checked[0] else ""
     return BuildInputs(basis=basis.hexdigest(), drops=tuple(tuple(d) for d in drops),
-                       links=repr(links))
+                       links=repr(links), findings=findings)
 
 
 def build_inputs(work_db: Path) -> str:
@@ -220,9 +236,9 @@ def build_plan(work_db: Path) -> BuildPlan:
         return BuildPlan("full", "a drop already built was reloaded, or a drop dated "
                                  "before one already built was loaded", now)
     new = len(now.drops) - len(built)
-    return BuildPlan("incremental", (f"{new} new drop(s)" if new else "new links") +
-                     " since the last build: as-reported figures already computed are kept",
-                     now)
+    what = f"{new} new drop(s)" if new else "new links or return findings"
+    return BuildPlan("incremental", what + " since the last build: as-reported figures "
+                     "already computed are kept", now)
 
 
 def set_build_state(work_db: Path, inputs: BuildInputs | None) -> None:

@@ -7,8 +7,9 @@ that the move needs.
 1. `export_handoff`: the work database's raw history (`raw.*`), the load manifest
    (`meta.loaded_drops`) and, when the linkage step has run, `linkage.caf_person_link_versions`,
    written to Parquet with DuckDB's `COPY ... (FORMAT parquet)`: one folder per table,
-   `<handoff>/<schema>/<table>/data.parquet`. Parquet keeps the column types (text, DATE,
-   BIGINT, TIMESTAMP), and every engine reads it.
+   `<handoff>/<schema>/<table>/data.parquet`; the statutory returns' findings
+   (`returns.validation_findings`, most often empty) too. Parquet keeps the column types
+   (text, DATE, BIGINT, TIMESTAMP), and every engine reads it.
 2. `register_handoff`: each Parquet folder registered in a Spark catalogue under the same
    `schema.table` name, so the dbt sources (`source('raise', 'contacts')` -> `raw.contacts`)
    resolve on Spark exactly as on DuckDB.
@@ -43,7 +44,8 @@ if TYPE_CHECKING:  # pyspark is an optional dependency
 # Which tables of the work database Spark gets: everything the dbt sources read.
 HANDOFF_SCHEMAS = ("raw",)
 HANDOFF_TABLES = (("meta", "loaded_drops"), ("meta", "record_problems"),
-                  ("linkage", "caf_person_link_versions"))
+                  ("linkage", "caf_person_link_versions"),
+                  ("returns", "validation_findings"))
 
 # The environment variable the `spark` dbt output reads its folder from (profiles.yml).
 SPARK_DIR_ENV = "CSC_SPARK_DIR"

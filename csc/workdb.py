@@ -21,6 +21,8 @@ idempotent: a work file already up to date is left as it is.
     meta.linkage_runs            linkage: one row per linkage run
     meta.build_state             build: the inputs of the last whole dbt build
     meta.refresh_runs            run log: one row per refresh
+    returns.validation_findings  returns: the DfE validators' findings on the statutory returns
+    returns.validation_runs      returns: per LA, year, as-at and return, whether it was checked
 
 What each table means is documented with the module that writes it.
 """
@@ -188,9 +190,29 @@ RUN_LOG = [
       for name, kind in REFRESH_RUNS_COLUMNS.items() if name != "run_id"),
 ]
 
+# --- statutory returns: the DfE validators' findings (csc.returns.validate) -------------
+
+# One row per finding (rule x record x column) on an LA's return for a collection year as at
+# an extract; a new check of the same LA, year and as-at replaces the earlier one. child_id
+# is the RAISE person_id in clear: the mart publishes it only as the pseudonymous child_key.
+RETURNS = [
+    "create schema if not exists returns",
+    """create table if not exists returns.validation_findings (
+        la_code varchar, collection_year varchar, as_at date, validated_at timestamp,
+        return_name varchar, rule_code varchar, rule_type varchar, message varchar,
+        table_name varchar, column_name varchar, child_id varchar, row_number bigint)""",
+    # one row per LA x year x as-at x return checked: validated or not (and why not), the
+    # rules run, skipped (a table the return lacks) and failed (the rule raised)
+    """create table if not exists returns.validation_runs (
+        la_code varchar, collection_year varchar, as_at date, validated_at timestamp,
+        return_name varchar, status varchar, reason varchar, rule_set varchar,
+        rules_run integer, rules_skipped varchar, rules_failed varchar, findings bigint,
+        seconds double)""",
+]
+
 # --- the owner -----------------------------------------------------------------------------
 
-PARTS = ("load", "linkage", "build", "runs")
+PARTS = ("load", "linkage", "build", "runs", "returns")
 
 
 def create_tables(con: duckdb.DuckDBPyConnection, contract: Contract | None = None,
@@ -206,6 +228,7 @@ def create_tables(con: duckdb.DuckDBPyConnection, contract: Contract | None = No
         "linkage": lambda: LINKAGE,
         "build": lambda: BUILD_STATE,
         "runs": lambda: RUN_LOG,
+        "returns": lambda: RETURNS,
     }
     for part in PARTS:
         if part in parts:

@@ -36,6 +36,9 @@ def _project_copy(tmp_path, monkeypatch):
 
 
 LOADED = "insert into meta.loaded_drops (extract_date, load_id) values %s"
+FINDING = """insert into returns.validation_findings (la_code, collection_year, as_at,
+             return_name, rule_code, rule_type, child_id) values
+             ('808', '2023-24', '2014-01-14', 'ssda903', '103', 'error', 'P1')"""
 
 
 def _work_with_one_drop(tmp_path):
@@ -62,6 +65,9 @@ def test_the_inputs_digest_follows_drops_links_project_and_key(tmp_path, monkeyp
     with duckdb.connect(str(work)) as con:
         con.execute("""insert into linkage.caf_person_link_versions
                        values ('808', 'C1', 'P1', 1.0, 'raise_id', '2014-04-14', null)""")
+    seen.append(build_inputs(work))
+    with duckdb.connect(str(work)) as con:  # a statutory return checked (csc.returns)
+        con.execute(FINDING)
     seen.append(build_inputs(work))
     model = project / "models" / "marts" / "measure_values.sql"
     model.write_text(model.read_text() + "\n-- a change\n")
@@ -96,6 +102,8 @@ def test_the_plan_is_incremental_only_after_later_drops(tmp_path, monkeypatch):
     assert plan_after("""insert into linkage.caf_person_link_versions
                          values ('808', 'C1', 'P1', 1.0, 'raise_id', '2014-01-14', null)""") \
         == "incremental"  # links are dated history: the latest extract's are recomputed
+    # return findings are read by marts.return_findings alone, a table rebuilt every build
+    assert plan_after(FINDING) == "incremental"
     assert plan_after(LOADED % "('2013-10-14', 'c3')") == "full"
     assert plan_after("update meta.loaded_drops set load_id = 'a2'") == "full"
     # a build recorded before plans were (no basis): rebuilt in full once
