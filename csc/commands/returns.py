@@ -57,15 +57,44 @@ def run(args: argparse.Namespace) -> int:
         print(f"  LA {la.la_code}: SSDA903 ({tables}); CIN census {la.cin_children} "
               f"children, {la.cin_referrals} referrals -> {la.folder}")
     if args.validate:
-        return _validate(result)
+        return _validate(result, paths.work)
     return 0
 
 
-def _validate(result) -> int:
+def _validate(result, work_db: Path) -> int:
+    """Run the DfE validators on what was written, keep the findings in the work database
+    and write the worklist beside the returns. Exit 1 when a rule reports an error."""
+    from csc.returns.validate import (
+        SUMMARY,
+        WORKLIST,
+        ValidationFailed,
+        store_findings,
+        validate_out_folder,
+    )
+    from csc.workdb import prepare_work_db
+
+    las = [la.la_code for la in result.las]
     try:
-        from csc.returns.validate import validate_returns
-    except ImportError:
-        print("csc returns: --validate needs csc.returns.validate (the validators' "
-              "environment, `make venv-returns`)", file=sys.stderr)
+        findings = validate_out_folder(result.out, result.year.label, la_codes=las)
+    except ValidationFailed as exc:
+        print(f"csc returns: {exc}", file=sys.stderr)
         return 2
-    return validate_returns(result)
+    prepare_work_db(work_db)
+    store_findings(work_db, findings, result.year.label, result.as_at, la_codes=las)
+    print(f"DfE validation rules ({result.year.label}):")
+    for la in las:
+        statuses = findings.attrs.get("returns", {}).get(la, {})
+        mine = findings[findings["la_code"] == la]
+        for name in ("ssda903", "cin"):
+            run = statuses.get(name, {})
+            found = mine[mine["return"] == name]
+            counts = found["rule_type"].value_counts().to_dict()
+            said = ", ".join(f"{n} {'queries' if kind == 'query' else kind + 's'}"
+                             for kind, n in sorted(counts.items())) or "no findings"
+            status = run.get("status", "not validated")
+            print(f"  LA {la} {name}: {status}: {said}"
+                  + (f" ({run.get('reason')})" if run.get("reason") else ""))
+    print(f"  worklist: {result.out / WORKLIST}")
+    print(f"  summary:  {result.out / SUMMARY}")
+    errors = int((findings["rule_type"] == "error").sum()) if len(findings) else 0
+    return 1 if errors else 0

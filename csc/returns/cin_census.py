@@ -39,7 +39,13 @@ import numpy as np
 import pandas as pd
 
 from csc.returns.common import (
-    RECORD_MAP_COLUMNS, codes, flag, known_by, open_in_year, text, ts,
+    RECORD_MAP_COLUMNS,
+    codes,
+    flag,
+    known_by,
+    open_in_year,
+    text,
+    ts,
 )
 from csc.returns.source import CollectionYear, ReturnSource
 
