@@ -24,13 +24,21 @@ from csc.generate.tables import written_tables
 MASKS: dict[str, dict[str, list[str]]] = {
     "contacts": {"decision_date": ["decision_date", "outcome"]},
     "referrals": {"closure_date": ["closure_date", "closure_reason"]},
-    "assessments": {"completed_date": ["completed_date"]},
     "s47_enquiries": {"end_date": ["end_date", "icpc_required"]},
     "cp_plans": {"end_date": ["end_date"]},
     "allocations": {"end_date": ["end_date"]},
     "cla_episodes": {"end_date": ["end_date", "reason_ceased"]},
     "caf_assessments": {"closure_date": ["closure_date", "closure_reason"]},
+    # contract v2 (csc.generate.statutory)
+    "persons": {"uasc_ceased_date": ["uasc_ceased_date"],
+                "mother_child_dob": ["mother_child_dob"]},
+    "assessments": {"completed_date": ["completed_date"],
+                    "authorisation_date": ["authorisation_date", "factors"]},
+    "cin_plans": {"end_date": ["end_date"]},
+    "missing_episodes": {"end_date": ["end_date"]},
 }
+# Flags that turn Y on a day: column -> the day column (the stored value until then).
+FLAG_FROM: dict[str, dict[str, str]] = {"persons": {"mother": "mother_child_dob"}}
 
 
 def snapshot(table: Table, frame: pa.Table, as_at: int) -> pa.Table:
@@ -56,6 +64,11 @@ def snapshot(table: Table, frame: pa.Table, as_at: int) -> pa.Table:
             arrays.append(pc.if_else(null, pa.scalar(None, pa.int32()),
                                      pc.cast(values, pa.int32())).cast(pa.date32()))
             continue
+        flag_day = FLAG_FROM.get(table.name, {}).get(col.name)
+        if flag_day is not None:
+            known = rows[flag_day]
+            values = pc.if_else(pc.and_(pc.greater_equal(known, 0),
+                                        pc.less_equal(known, as_at)), "Y", values)
         if table.name == "referrals" and col.name == "referral_nfa":
             nfa = rows["_nfa"]
             arrays.append(pc.if_else(pc.and_(pc.greater_equal(nfa, 0), pc.less_equal(nfa, as_at)),
