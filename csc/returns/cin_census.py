@@ -157,10 +157,12 @@ def _attach(events: pd.DataFrame, referrals: pd.DataFrame, on: str,
     if missing.any() and not referrals.empty:
         lost = events.loc[missing, ["person_id", on]].reset_index().sort_values(on)
         lost[on] = lost[on].astype("datetime64[ns]")
+        lost["person_id"] = lost.person_id.astype(object)
         candidates = referrals[["person_id", "referral_date", "referral_id"]].sort_values(
             "referral_date")
         candidates = candidates.assign(
-            referral_date=candidates.referral_date.astype("datetime64[ns]"))
+            referral_date=candidates.referral_date.astype("datetime64[ns]"),
+            person_id=candidates.person_id.astype(object))
         found = pd.merge_asof(lost, candidates, left_on=on, right_on="referral_date",
                               by="person_id", direction="backward")
         own.loc[found["index"].to_numpy()] = found.referral_id.to_numpy()
