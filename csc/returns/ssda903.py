@@ -7,7 +7,8 @@ Who and what is in it (the DfE's SSDA903 guidance):
   31 March and not ended before 1 April). An end after 31 March is not yet known to the
   return: the episode shows as open. An episode followed by another of the same period of
   care (the next one starts the day it ends) ceased with reason X1.
-- Header: every child with an episode in the year, and every care leaver in OC3.
+- Header: every child with an episode in the year, and every care leaver in OC3; MOTHER
+  and MC_DOB for girls looked after in the year (not for care leavers in OC3 only).
 - Reviews: the child's reviews held in the year.
 - OC3: care leavers whose 17th to 21st birthday falls in the year (looked after for at least
   13 weeks after their 14th birthday, some of it after their 16th, and not looked after on
@@ -18,7 +19,8 @@ Who and what is in it (the DfE's SSDA903 guidance):
 - REASON_PLACE_CHANGE: the extract records it on the episode a move starts, the 903 on the
   episode the move ends (ceased X1, the next episode a change of placement, RNE P/B/T/U).
 - UASC, Missing, PlacedAdoption: from the contract v2 fields and tables where the extract
-  carries them (empty files are not written).
+  carries them (empty files are not written); UASC leaves out a child whose status ceased
+  before the year.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def build(source: ReturnSource, la_code: str, year: CollectionYear, as_at: date
     episodes = _episodes(all_episodes, year)
     oc3 = _oc3(source, la_code, as_at, persons, all_episodes, year)
     children = sorted(set(episodes.CHILD) | set(oc3.CHILD))
-    header = _header(persons, children)
+    header = _header(persons, children, set(episodes.CHILD))
     reviews = _reviews(source, la_code, as_at, persons, set(episodes.CHILD), year)
     uasc = _uasc(persons, children, year)
     missing = _missing(source, la_code, as_at, persons, set(episodes.CHILD), year)
@@ -153,7 +155,8 @@ def _episodes(all_episodes: pd.DataFrame, year: CollectionYear) -> pd.DataFrame:
     return _frame("Episodes", eps)
 
 
-def _header(persons: pd.DataFrame, children: list[str]) -> pd.DataFrame:
+def _header(persons: pd.DataFrame, children: list[str], looked_after: set[str]
+            ) -> pd.DataFrame:
     people = persons.loc[children].copy() if children else persons.iloc[:0].copy()
     people["CHILD"] = people.person_id
     people["SEX"] = people.sex.map(lambda s: SEX_CODES.get(text(s) or ""))
@@ -163,7 +166,9 @@ def _header(persons: pd.DataFrame, children: list[str]) -> pd.DataFrame:
     unknown = people.upn_unknown.map(text)
     unknown = unknown.where(unknown.isin(UPN_UNKNOWN_903), None)
     people["UPN"] = upn.where(upn.notna(), unknown)
-    female = people.sex.map(text) == "F"
+    # motherhood is asked of girls looked after in the year, not of care leavers in OC3
+    # only (DfE rule 628)
+    female = (people.sex.map(text) == "F") & people.person_id.isin(looked_after)
     mother = people.mother.map(flag)
     people["MOTHER"] = mother.map({True: "1", False: "0"}).where(female & mother.notna(), None)
     people["MC_DOB"] = dmy(people.mother_child_dob).where(people.MOTHER == "1", None)
@@ -256,7 +261,10 @@ def _oc3(source, la_code, as_at, persons, all_episodes, year) -> pd.DataFrame:
 
 def _uasc(persons, children, year) -> pd.DataFrame:
     people = persons.loc[children].copy() if children else persons.iloc[:0].copy()
-    people = people[people.uasc.map(flag) == True]  # noqa: E712 - None is not UASC
+    # UASC at some time in the year: not those whose status ceased before it (rule 104)
+    ceased = people.uasc_ceased_date
+    people = people[(people.uasc.map(flag) == True)  # noqa: E712 - None is not UASC
+                    & (ceased.isna() | (ceased >= pd.Timestamp(year.start)))]
     people["CHILD"] = people.person_id
     people["SEX"] = people.sex.map(lambda s: SEX_CODES.get(text(s) or ""))
     people["DOB"] = dmy(people.date_of_birth)
