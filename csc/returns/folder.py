@@ -64,14 +64,15 @@ def resolve(source: ReturnSource, year_label: str, as_at: date | str | None,
                 f"of a loaded extract ({len(extracts)} loaded, from "
                 f"{extracts[0].isoformat()} to {extracts[-1].isoformat()}; the latest: "
                 f"{listed})")
-    first_year = CollectionYear.parse(_year_of(extracts[0]))
+    first = source.first_referral_date(chosen)
+    first_year = CollectionYear.parse(_year_of(first or chosen))
     last_year = CollectionYear.parse(_year_of(chosen))
-    if year.start > chosen or year.end < extracts[0]:
+    if year.start > chosen or year.start < first_year.start:
         raise ReturnsError(
             f"the data as at {chosen.isoformat()} does not cover the collection year "
-            f"{year.label}: the extracts loaded cover {first_year.label} to "
-            f"{last_year.label} (choose a year in that range, or an extract taken during "
-            "or after the year with --as-at)")
+            f"{year.label}: its history (referrals from {(first or chosen).isoformat()}) "
+            f"covers {first_year.label} to {last_year.label} (choose a year in that range, "
+            "or an extract taken during or after the year with --as-at)")
     las = source.la_codes(chosen)
     if la_code:
         if la_code not in las:

@@ -138,6 +138,16 @@ class ReturnSource:
             [as_at, as_at]).fetchall()
         return [row[0] for row in rows]
 
+    def first_referral_date(self, as_at: date) -> date | None:
+        """The earliest referral in the data as it stood on `as_at`: where its history
+        begins."""
+        if "referrals" not in self._columns:
+            return None
+        return self.con.execute(
+            "select min(referral_date) from staging.stg_raise__referrals "
+            "where valid_from <= ? and (valid_to is null or valid_to > ?)",
+            [as_at, as_at]).fetchone()[0]
+
     def has(self, table: str, column: str | None = None) -> bool:
         return table in self._columns and (column is None or column in self._columns[table])
 
