@@ -13,10 +13,10 @@ import pyarrow as pa
 import pytest
 
 from csc.contract import load_contract
-from csc.generate.postcodes import AreaPostcodes, _directory, area_codes, ons_code_of
 from csc.generate.calendar import day
 from csc.generate.context import NONE
 from csc.generate.drops import snapshot
+from csc.generate.postcodes import AreaPostcodes, _directory, area_codes, ons_code_of
 from csc.generate.statutory import NO_URN, _recode_placements
 
 CONTRACT = load_contract()
