@@ -39,6 +39,10 @@ MASKS: dict[str, dict[str, list[str]]] = {
 }
 # Flags that turn Y on a day: column -> the day column (the stored value until then).
 FLAG_FROM: dict[str, dict[str, str]] = {"persons": {"mother": "mother_child_dob"}}
+# Values recoded on a day: column -> (hidden column of the new value, of the day; a day
+# below 0: never). SSDA903 placement types of 2025-26 (csc.generate.statutory).
+RECODED: dict[str, dict[str, tuple[str, str]]] = {
+    "cla_episodes": {"placement_type": ("_placement_type_new", "_placement_type_from")}}
 
 
 def snapshot(table: Table, frame: pa.Table, as_at: int) -> pa.Table:
@@ -64,6 +68,11 @@ def snapshot(table: Table, frame: pa.Table, as_at: int) -> pa.Table:
             arrays.append(pc.if_else(null, pa.scalar(None, pa.int32()),
                                      pc.cast(values, pa.int32())).cast(pa.date32()))
             continue
+        recoded = RECODED.get(table.name, {}).get(col.name)
+        if recoded is not None and recoded[0] in rows.column_names:
+            since = rows[recoded[1]]
+            values = pc.if_else(pc.and_(pc.greater_equal(since, 0),
+                                        pc.less_equal(since, as_at)), rows[recoded[0]], values)
         flag_day = FLAG_FROM.get(table.name, {}).get(col.name)
         if flag_day is not None:
             known = rows[flag_day]

@@ -21,6 +21,9 @@ of contract v1 (and the calibrated demo's figures) are the same with or without 
   Ofsted), of the fostering service (U1-U6) or adoption agency (A3-A6), and `XXXXXXX` where
   the 903 wants none (P1-P3, R1, R2, R5, T0-T4, Z1). Episodes of one placement (an L
   episode is a change of legal status only) share its postcode and URN.
+- placement types as used then: an H5 or Z1 episode open on 1 April 2025 (when the
+  2025-26 SSDA903 replaced them by K3, supported accommodation, and Z11-Z14) is recoded from
+  that day, as LAs recoded their open episodes; drops before then hold the old code.
 - assessments: `authorisation_date` 0-10 days after completion (never after the referral
   closed), known from that day with `factors`: one to four census assessment factors
   (or 21, no factors identified, alone).
@@ -67,6 +70,8 @@ ADOPTION = {"A3", "A4", "A5", "A6"}
 NO_URN = "XXXXXXX"
 # Supported accommodation (H5) is Ofsted-registered from this day (903 rule 230, 2023-24).
 H5_REGISTERED = day(date(2023, 10, 29))
+# SSDA903 2025-26: K3 and Z11-Z14 replace H5 and Z1 (rule 146 accepts only the new codes).
+RECODE_DAY = day(date(2025, 4, 1))
 
 
 def _urns(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -117,6 +122,7 @@ def add_statutory_fields(la: str, history: LaHistory, tables: dict[str, pa.Table
     tables["cin_plans"] = _cin_plans(la, history, tables["assessments"], rng)
     tables["missing_episodes"] = _missing_episodes(la, start, stop, period_dob, period_person,
                                                    rng)
+    tables["cla_episodes"] = _recode_placements(tables["cla_episodes"], rng)
 
 
 def _uasc(start: np.ndarray, dob: np.ndarray, sex: np.ndarray,
@@ -232,6 +238,23 @@ def _episode_fields(episodes_table: pa.Table, history: LaHistory, uasc_period: n
             .append_column("placement_postcode",
                            pa.array(postcode[placement].astype(str), pa.string()))
             .append_column("placement_urn", pa.array(urn[placement].astype(str), pa.string())))
+
+
+def _recode_placements(episodes_table: pa.Table, rng: np.random.Generator) -> pa.Table:
+    """Placement types as used from 2025-26: an H5 or Z1 episode open on 1 April 2025 is
+    recoded K3 or Z11-Z14 from that day (from its start if it starts later), as LAs recoded
+    their open episodes (hidden columns read by csc.generate.drops.RECODED)."""
+    kind = np.asarray(episodes_table["placement_type"].to_pylist(), dtype=object)
+    start = episodes_table["start_date"].to_numpy()
+    end = episodes_table["end_date"].to_numpy()
+    open_then = (end == NONE) | (end > RECODE_DAY)
+    new = np.where(kind == "H5", "K3", rng.choice(["Z11", "Z12", "Z13", "Z14"], len(kind)))
+    recoded = open_then & np.isin(kind, ["H5", "Z1"])
+    since = np.where(recoded, np.maximum(start, RECODE_DAY), NONE)
+    return (episodes_table
+            .append_column("_placement_type_new",
+                           pa.array(np.where(recoded, new, kind).astype(str), pa.string()))
+            .append_column("_placement_type_from", pa.array(since, pa.int64())))
 
 
 def _assessment_fields(assessments_table: pa.Table, history: LaHistory,

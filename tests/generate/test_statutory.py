@@ -4,15 +4,20 @@ child protection plan, missing episodes inside care, dates in their order."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from csc.contract import load_contract
+from csc.generate.calendar import day
+from csc.generate.context import NONE
+from csc.generate.drops import snapshot
 from csc.generate.postcodes import AreaPostcodes, _directory, area_codes, ons_code_of
-from csc.generate.statutory import NO_URN
+from csc.generate.statutory import NO_URN, _recode_placements
 
 CONTRACT = load_contract()
 
@@ -141,3 +146,21 @@ def test_missing_episodes_are_inside_care_and_never_overlap(last_drop) -> None:
              on a.person_id = b.person_id and a.missing_id < b.missing_id
            where a.start_date <= coalesce(b.end_date, b.start_date)
              and b.start_date <= coalesce(a.end_date, a.start_date)""").fetchone()[0] == 0
+
+
+def test_open_h5_and_z1_episodes_take_the_2025_26_codes_from_april_2025() -> None:
+    table = CONTRACT.table("cla_episodes")
+    start = [day(date(2024, 1, 1)), day(date(2024, 1, 1)), day(date(2024, 1, 1)),
+             day(date(2025, 6, 1))]
+    end = [NONE, day(date(2025, 2, 1)), NONE, NONE]
+    kinds = ["H5", "H5", "Z1", "Z1"]
+    n = len(kinds)
+    frame = pa.table({c: pa.array([""] * n) for c in table.column_names} | {
+        "start_date": pa.array(start), "end_date": pa.array(end),
+        "placement_type": pa.array(kinds), "_rec": pa.array(start)})
+    recoded = _recode_placements(frame, np.random.default_rng(1))
+    before = snapshot(table, recoded, day(date(2025, 3, 31)))["placement_type"].to_pylist()
+    after = snapshot(table, recoded, day(date(2025, 7, 1)))["placement_type"].to_pylist()
+    assert before == ["H5", "H5", "Z1"]  # the last episode starts after this drop
+    assert after[:2] == ["K3", "H5"]  # the H5 episode that ended in February keeps H5
+    assert after[2] in ("Z11", "Z12", "Z13", "Z14") and after[3] in ("Z11", "Z12", "Z13", "Z14")
