@@ -124,6 +124,8 @@ def validate_la_folder(folder: Path, year: str, la_code: str, ons_code: str,
 
 def la_folders(out_dir: Path) -> list[Path]:
     """The LA folders of an out folder: `<out>/<la_code>` holding a return."""
+    if not out_dir.is_dir():
+        return []
     return sorted(p for p in out_dir.iterdir() if p.is_dir() and (
         (p / "ssda903").is_dir() or (p / "cin_census.xml").is_file()))
 
@@ -158,11 +160,14 @@ def validate_out_folder(out_dir: Path, year: str, ons_codes: Mapping[str, str] |
     of all (store them with `store_findings`)."""
     ons = dict(ons_codes) if ons_codes is not None else ons_codes_from_seed()
     wanted = set(la_codes) if la_codes is not None else None
+    folders = [f for f in la_folders(out_dir) if wanted is None or f.name in wanted]
+    if not folders:  # a check of nothing must not read as a clean one
+        raise ValidationFailed(f"no returns to check in {out_dir} (no <la_code>/ssda903 or "
+                               f"<la_code>/cin_census.xml" +
+                               (f" for LA {', '.join(sorted(wanted))})" if wanted else ")"))
     frames = []
-    for folder in la_folders(out_dir):
+    for folder in folders:
         la_code = folder.name
-        if wanted is not None and la_code not in wanted:
-            continue
         if la_code not in ons:
             raise ValidationFailed(f"no ONS code for LA {la_code}: the 903 rules need it")
         frames.append(validate_la_folder(folder, year, la_code, ons[la_code], python))
@@ -184,8 +189,9 @@ def store_findings(work_db_path: Path, findings: pd.DataFrame, year: str,
     nothing keeps no findings). The LAs checked are `la_codes`, else the DataFrame's
     `attrs["la_codes"]`, else the LAs of its rows. Returns the rows stored. The work
     database's tables come from csc.workdb.prepare_work_db."""
-    las = list(la_codes if la_codes is not None
-               else findings.attrs.get("la_codes") or findings["la_code"].dropna().unique())
+    las = [str(c) for c in (la_codes if la_codes is not None
+                            else findings.attrs.get("la_codes")
+                            or findings["la_code"].dropna().unique())]
     as_at = str(as_at)
     validated_at = validated_at or datetime.now()
     rows = findings.reindex(columns=FINDING_COLUMNS).copy()

@@ -159,6 +159,10 @@ def test_a_validator_failing_as_a_whole_is_an_error_naming_the_file(checked, tmp
         validate_la_folder(broken, YEAR, LA, ONS)
     with pytest.raises(ValidationFailed, match="2023-2024"):
         validate_la_folder(out / LA, "2023-2024", LA, ONS)
+    with pytest.raises(ValidationFailed, match="no returns to check"):
+        validate_out_folder(tmp_path / "nothing", YEAR, ons_codes={LA: ONS})
+    with pytest.raises(ValidationFailed, match="no returns to check.*for LA 999"):
+        validate_out_folder(out, YEAR, ons_codes={LA: ONS}, la_codes=["999"])
 
 
 def test_the_worklist_names_the_source_records(checked) -> None:
