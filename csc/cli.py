@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from csc.commands import generate, refresh, report, serve
+from csc.commands import generate, refresh, report, returns, serve
 from csc.config import set_offline_env
 
-COMMANDS = [generate, refresh, report, serve]
+COMMANDS = [generate, refresh, report, returns, serve]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,7 +13,9 @@ from pathlib import Path
 import yaml
 
 CONTRACT_FILE = Path(__file__).with_name("contract.yml")
-COLUMN_TYPES = {"id", "text", "date", "int", "flag", "code"}
+COLUMN_TYPES = {"id", "text", "date", "int", "flag", "code", "codes"}
+# `codes`: several codes of one list in one value, separated by CODES_SEPARATOR
+CODES_SEPARATOR = ";"
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ class Column:
     # The system variants whose files hold this column (SSD contract, csc/ssd_contract.py);
     # None: every file must hold it. A column with variants may be absent from a file.
     variants: tuple[str, ...] | None = None
+    # The contract version that added this column (None: the first). A file from a drop of
+    # an earlier version lacks it: it still loads, the column empty (csc.load.checks).
+    since: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ def load_contract(path: Path = CONTRACT_FILE) -> Contract:
             if col_type not in COLUMN_TYPES:
                 raise ValueError(f"contract: {name}.{col_name} has unknown type {col_type!r}")
             list_name = opts.get("codes")
+            if col_type in ("code", "codes") and not list_name:
+                raise ValueError(f"contract: {name}.{col_name} ({col_type}) names no code list")
             parent = tuple(opts["parent"].split(".")) if opts.get("parent") else None
             columns.append(
                 Column(
@@ -90,6 +97,7 @@ def load_contract(path: Path = CONTRACT_FILE) -> Contract:
                     code_list=list_name,
                     parent=parent,  # type: ignore[arg-type]
                     pii=bool(opts.get("pii", False)),
+                    since=int(opts["since"]) if opts.get("since") else None,
                 )
             )
         tables[name] = Table(

@@ -43,6 +43,8 @@ def render_sources(contract: Contract, system: str) -> str:
                 doc += f", refers to {c.parent[0]}.{c.parent[1]}"
             if c.pii:
                 doc += "; direct identifier, never published"
+            if c.since:
+                doc += f"; since contract v{c.since} (empty in versions from older drops)"
             if c.variants:
                 doc += f"; only in the {', '.join(c.variants)} deployment (else empty)"
             columns.append({"name": c.name, "description": f"As delivered (text): {doc}."})

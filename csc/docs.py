@@ -42,7 +42,8 @@ TEAM_SOURCE_WORDS = {"record": "record", "allocation": "allocation", "none": "no
 SYSTEMS = {"raise": "RAISE (case management)", "caf": "CAF database (early help)",
            "reference": "Reference tables (optional)"}
 TYPE_WORDS = {"id": "id", "text": "text", "date": "date", "int": "whole number",
-              "flag": "flag Y/N", "code": "code", "datetime": "datetime text",
+              "flag": "flag Y/N", "code": "code", "codes": "codes, `;`-separated",
+              "datetime": "datetime text",
               "json": "JSON text", "number": "decimal number"}
 
 
@@ -124,6 +125,8 @@ def _column_values(column) -> str:
         parts.append(f"code list `{column.code_list}`")
     if column.parent:
         parts.append(f"refers to {column.parent[0]}.{column.parent[1]}")
+    if getattr(column, "since", None):
+        parts.append(f"since v{column.since} (may be absent from older drops)")
     return "; ".join(parts)
 
 

@@ -86,6 +86,10 @@ def _load_statements(contract: Contract) -> list[str]:
             f"""create table if not exists raw.{table.name} ({cols},
                 _record_key varchar, _row_hash varchar, _valid_from date, _valid_to date,
                 _load_id varchar, _source_file varchar, _row_number bigint)""")
+        # columns a later contract version added (`since`): a work file made before them
+        # gets them here, empty in the versions loaded before
+        statements += [f'alter table raw.{table.name} add column if not exists "{c.name}" varchar'
+                       for c in table.columns if c.since]
         # set when the loader leaves the version out of the models (docs/loading.md)
         statements.append(
             f"alter table raw.{table.name} add column if not exists _left_out boolean")

@@ -12,6 +12,7 @@ from csc.contract import load_contract
 from csc.docs import (
     CONTRACT_DOC,
     MEASURES_DOC,
+    TYPE_WORDS,
     doc_files,
     read_catalogue,
     render_contract,
@@ -96,8 +97,10 @@ def test_contract_page_lists_every_file_column_and_code_list():
         assert columns == table.column_names, table.name
         for column in table.columns:
             if column.code_list:
-                assert f"| `{column.name}` | code |" in section
+                assert f"| `{column.name}` | {TYPE_WORDS[column.type]} |" in section
                 assert f"code list `{column.code_list}`" in section
+            if column.since:
+                assert f"since v{column.since}" in section.split(f"| `{column.name}` |")[1]
     for name, codes in contract.code_lists.items():
         assert f"| `{name}` | {', '.join(codes)} |" in text
 

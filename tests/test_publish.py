@@ -96,6 +96,17 @@ def test_publish_replaces_the_previous_file(tmp_path):
      "marts.fct_contacts.area: a value shaped like a full postcode"),
     ("create table marts.fct_pupils as select 'A12345678901B' as pupil_ref",
      "marts.fct_pupils.pupil_ref: a value shaped like a UPN"),
+    # contract v2's postcodes are direct identifiers too (pii in csc/contract.yml), by name
+    # and by shape, whatever column holds them
+    ("create table marts.fct_care_episodes as select 'E1' as episode_id, "
+     "null as placement_postcode", "marts.fct_care_episodes.placement_postcode: a direct"),
+    ("create table marts.fct_care_episodes as select 'E1' as episode_id, "
+     "null as home_postcode", "marts.fct_care_episodes.home_postcode: a direct"),
+    ("create table marts.fct_care_episodes as select 'E1' as episode_id, 'TS19 7AB' as pl",
+     "marts.fct_care_episodes.pl: a value shaped like a full postcode"),
+    # a generated UPN (check letter, LA code, year, serial) is caught by its shape
+    ("create table marts.fct_pupils as select 'R808000000001' as pupil_ref",
+     "marts.fct_pupils.pupil_ref: a value shaped like a UPN"),
 ])
 def test_publish_refuses_direct_identifiers_and_keeps_the_old_file(tmp_path, sql, named):
     paths = warehouse_paths(tmp_path / "csc.duckdb")

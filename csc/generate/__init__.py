@@ -31,6 +31,7 @@ from csc.generate.drops import DropWriter, encode_drops
 from csc.generate.history import build_history
 from csc.generate.reference import demo_reference, synthetic_reference, write_reference
 from csc.generate.service import SERVICE_STREAM
+from csc.generate.statutory import STATUTORY_STREAM, add_statutory_fields
 from csc.generate.tables import assemble
 from csc.generate.targets import (
     DEMO_LA,
@@ -88,9 +89,9 @@ def _build_la(plan: LaPlan, working_days: WorkingDays, seed: int, horizon_end: i
               contract: Contract) -> tuple[dict[str, pa.Table], pd.DataFrame, list[str]]:
     """One LA's contract tables, its true CAF child -> person mapping and the targets its
     history could not meet; the history and the tables draw from one random stream, the
-    front door's bad spells (csc.generate.contacts.delay_decisions) and the service (teams,
-    workers, allocations) each from one of their own (the seed and FRONT_DOOR_STREAM,
-    SERVICE_STREAM)."""
+    front door's bad spells (csc.generate.contacts.delay_decisions), the service (teams,
+    workers, allocations) and the contract v2 fields (csc.generate.statutory) each from one
+    of their own (the seed and FRONT_DOOR_STREAM, SERVICE_STREAM, STATUTORY_STREAM)."""
     rng = np.random.default_rng(seed)
     history = build_history(plan, working_days, rng, horizon_end)
     front_door = np.random.default_rng([seed, FRONT_DOOR_STREAM])
@@ -99,6 +100,8 @@ def _build_la(plan: LaPlan, working_days: WorkingDays, seed: int, horizon_end: i
     tables, truth = assemble(plan.la_code, history, contract, plan.size, rng, horizon_end,
                              np.random.default_rng([seed, SERVICE_STREAM]),
                              born_before_caf=not plan.calibrated)
+    add_statutory_fields(plan.la_code, history, tables,
+                         np.random.default_rng([seed, STATUTORY_STREAM]), horizon_end)
     return tables, truth, history.shortfalls
 
 

@@ -80,13 +80,15 @@ def _text(table: Table, frame: pa.Table, name: str, rows: np.ndarray) -> list[st
 def _candidates(table: Table) -> dict[str, list[str]]:
     """Fault -> the columns of `table` it can spoil."""
     key = set(table.key)
-    cols = [c for c in table.columns if c.name not in key]
+    # the columns of contract v1 only: the faults drawn stay those of drops before v2
+    cols = [c for c in table.columns if c.name not in key and c.since is None]
     out: dict[str, list[str]] = {}
     dates = [c.name for c in cols if c.type == "date"]
     codes = [c.name for c in cols if c.type == "code" and c.codes]
     for fault in ("future-date", "ancient-date", "day-month-swapped"):
         out[fault] = dates
-    out["end-before-start"] = [end for start, end in table.date_order]
+    out["end-before-start"] = [end for start, end in table.date_order
+                               if table.column(end).since is None]
     for fault in ("unknown-code", "code-wrong-case", "code-with-spaces"):
         out[fault] = codes
     out["orphan-reference"] = [c.name for c in cols if c.parent is not None]
@@ -160,7 +162,7 @@ def plan_dirt(contract: Contract, tables: dict[str, pa.Table], share: float,
         original: list[str | None] = [None] * n
         spoiled: list[str | None] = [None] * n
         values = {name: _text(table, frame, name, chosen) for name in table.column_names
-                  if name not in table.key}
+                  if name not in table.key and name in frame.column_names}
         parents: dict[str, set[str]] = {}
         for position, (row, pick) in enumerate(zip(chosen, fault_of, strict=True)):
             # the drawn fault, else the next one that can spoil this record visibly

@@ -24,13 +24,25 @@ from csc.generate.tables import written_tables
 MASKS: dict[str, dict[str, list[str]]] = {
     "contacts": {"decision_date": ["decision_date", "outcome"]},
     "referrals": {"closure_date": ["closure_date", "closure_reason"]},
-    "assessments": {"completed_date": ["completed_date"]},
     "s47_enquiries": {"end_date": ["end_date", "icpc_required"]},
     "cp_plans": {"end_date": ["end_date"]},
     "allocations": {"end_date": ["end_date"]},
     "cla_episodes": {"end_date": ["end_date", "reason_ceased"]},
     "caf_assessments": {"closure_date": ["closure_date", "closure_reason"]},
+    # contract v2 (csc.generate.statutory)
+    "persons": {"uasc_ceased_date": ["uasc_ceased_date"],
+                "mother_child_dob": ["mother_child_dob"]},
+    "assessments": {"completed_date": ["completed_date"],
+                    "authorisation_date": ["authorisation_date", "factors"]},
+    "cin_plans": {"end_date": ["end_date"]},
+    "missing_episodes": {"end_date": ["end_date"]},
 }
+# Flags that turn Y on a day: column -> the day column (the stored value until then).
+FLAG_FROM: dict[str, dict[str, str]] = {"persons": {"mother": "mother_child_dob"}}
+# Values recoded on a day: column -> (hidden column of the new value, of the day; a day
+# below 0: never). SSDA903 placement types of 2025-26 (csc.generate.statutory).
+RECODED: dict[str, dict[str, tuple[str, str]]] = {
+    "cla_episodes": {"placement_type": ("_placement_type_new", "_placement_type_from")}}
 
 
 def snapshot(table: Table, frame: pa.Table, as_at: int) -> pa.Table:
@@ -43,6 +55,10 @@ def snapshot(table: Table, frame: pa.Table, as_at: int) -> pa.Table:
             hidden[col] = pc.or_(hidden[col], later) if col in hidden else later
     arrays = []
     for col in table.columns:
+        if col.name not in rows.column_names:  # a column the generator does not write
+            arrays.append(pa.nulls(rows.num_rows, pa.date32() if col.type == "date"
+                                   else pa.string()))
+            continue
         values = rows[col.name]
         mask = hidden.get(col.name)
         if col.type == "date":
@@ -52,6 +68,16 @@ def snapshot(table: Table, frame: pa.Table, as_at: int) -> pa.Table:
             arrays.append(pc.if_else(null, pa.scalar(None, pa.int32()),
                                      pc.cast(values, pa.int32())).cast(pa.date32()))
             continue
+        recoded = RECODED.get(table.name, {}).get(col.name)
+        if recoded is not None and recoded[0] in rows.column_names:
+            since = rows[recoded[1]]
+            values = pc.if_else(pc.and_(pc.greater_equal(since, 0),
+                                        pc.less_equal(since, as_at)), rows[recoded[0]], values)
+        flag_day = FLAG_FROM.get(table.name, {}).get(col.name)
+        if flag_day is not None:
+            known = rows[flag_day]
+            values = pc.if_else(pc.and_(pc.greater_equal(known, 0),
+                                        pc.less_equal(known, as_at)), "Y", values)
         if table.name == "referrals" and col.name == "referral_nfa":
             nfa = rows["_nfa"]
             arrays.append(pc.if_else(pc.and_(pc.greater_equal(nfa, 0), pc.less_equal(nfa, as_at)),

@@ -19,6 +19,7 @@ from csc.generate.context import NEVER, NONE
 from csc.generate.history import LaHistory
 from csc.generate.people import caf_copies, draw_people
 from csc.generate.service import Service, allocation_on, build_service
+from csc.generate.statutory import valid_upn
 
 
 def _ids(prefix: str, n: np.ndarray | int, width: int = 7) -> pa.Array:
@@ -308,9 +309,11 @@ def _persons(la: str, history: LaHistory, person_ids: _Lookup, contract: Contrac
     dob[period_person] = history.periods.dob.to_numpy()
     people = draw_people(n_people, rng, contract.code_lists["ethnicity"],
                          contract.code_lists["sex"])
-    upn = np.where(
-        (rng.random(n_people) < 0.75) & (first_seen - dob > 4 * 365),
-        np.char.add("A", rng.integers(10**11, 10**12, n_people).astype(str)).astype(object), "")
+    # who has a UPN is drawn as it always was (the draws keep the stream); the UPN itself is
+    # a valid one (DfE check letter, LA code, year, serial: csc.generate.statutory.valid_upn)
+    has_upn = (rng.random(n_people) < 0.75) & (first_seen - dob > 4 * 365)
+    rng.integers(10**11, 10**12, n_people)
+    upn = np.where(has_upn, valid_upn(la, np.arange(n_people), dob), "")
     persons = _table({
         "la_code": la, "person_id": person_ids.values, "forename": people["forename"],
         "surname": people["surname"], "date_of_birth": dob, "sex": people["sex"],

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from csc.contract import Column, Contract, Table
+from csc.contract import CODES_SEPARATOR, Column, Contract, Table
 from csc.load.files import FileFacts, sniff_file
 from csc.load.problems import Problem, max_problem_share
 
@@ -90,8 +90,12 @@ def check_header(sf: StagedFile) -> list[Problem]:
             problems.append(Problem(sf.relative, "duplicate-column", row=1, column=name))
         seen.add(name)
     unknown = [h for h in header if h not in expected]
-    # a column some system variants lack (SSD contract `variants`) may be absent
-    missing = [c.name for c in sf.table.columns if c.name not in header and c.variants is None]
+    # a column some system variants lack (SSD contract `variants`) may be absent; so may the
+    # columns a later contract version added (`since`), when the file holds none of that
+    # version's columns (a drop of an earlier version): a file holding some must hold all
+    versions_held = {c.since for c in sf.table.columns if c.since and c.name in header}
+    missing = [c.name for c in sf.table.columns if c.name not in header and c.variants is None
+               and (c.since is None or c.since in versions_held)]
     for name in unknown:
         problems.append(Problem(sf.relative, "unknown-column", row=1, column=name,
                                 detail=_suggest(name, [m for m in missing] or expected)))
@@ -147,8 +151,12 @@ def stage_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, name: str) -> lis
     header = sf.facts.header or []
     columns = ", ".join(f"{lit(h)}: 'VARCHAR'" for h in header)
     key = " || '|' || ".join(f"coalesce({ident(c)}, '')" for c in sf.table.key)
-    hashed = ", ".join(f"coalesce({ident(c)}, '\\N')" for c in sf.table.column_names
-                       if c in header)
+    hashed = ", ".join(f"coalesce({ident(c.name)}, '\\N')" for c in sf.table.columns
+                       if c.name in header and not c.since)
+    # a column of a later contract version (`since`) counts only when it holds a value, so
+    # a record delivered with it empty hashes as it did in drops of the earlier version
+    later = "".join(f" || coalesce(chr(31) || {lit(c.name + '=')} || {ident(c.name)}, '')"
+                    for c in sf.table.columns if c.name in header and c.since)
     rejects, scans = f"{name}_rejects", f"{name}_scans"
     # columns a system variant lacks (allowed by check_header) are stored empty
     absent = "".join(f", null::varchar as {ident(c)}" for c in sf.table.column_names
@@ -157,7 +165,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, name: str) -> lis
         con.execute(
             f"""create or replace temp table {name} as
                 select *{absent}, {key} as _record_key,
-                       md5(concat_ws(chr(31), {hashed})) as _row_hash
+                       md5(concat_ws(chr(31), {hashed}){later}) as _row_hash
                 from read_csv({lit(str(sf.path))}, header = true,
                               columns = {{{columns}}}, auto_detect = false, delim = ',',
                               quote = '"', escape = '"', strict_mode = true,
@@ -238,6 +246,13 @@ def _value_rules(column: Column, latest: str) -> list[tuple[str, str, str]]:
         codes = ", ".join(lit(c) for c in column.codes)
         rules.append(("not-in-code-list", f"{present} and {v} not in ({codes})",
                       f"code list {column.code_list}"))
+    elif column.type == "codes" and column.codes:
+        # several codes separated by `;`: every item must be a code of the list
+        codes = ", ".join(lit(c) for c in column.codes)
+        rules.append(("not-in-code-list",
+                      f"{present} and not list_has_all([{codes}], "
+                      f"string_split({v}, {lit(CODES_SEPARATOR)}))",
+                      f"code list {column.code_list}"))
     elif column.type == "datetime":
         # SQL Server datetime text (SSD contract): the date, then optionally the time
         iso = (f"regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}"
@@ -275,7 +290,7 @@ def _value_rules(column: Column, latest: str) -> list[tuple[str, str, str]]:
 
 
 # Column types with few distinct values: their rules run once per distinct value.
-FEW_VALUES = {"date", "datetime", "code", "flag", "int"}
+FEW_VALUES = {"date", "datetime", "code", "codes", "flag", "int"}
 
 
 def _checked_per_value(column: Column) -> bool:
@@ -373,13 +388,18 @@ def check_values(con: duckdb.DuckDBPyConnection, sf: StagedFile, extract_date: s
 def _code_hint(column: Column, value: str | None) -> str:
     codes = list(column.codes or ())
     hint = ""
+    if column.type == "codes" and value is not None:
+        # name the item that is not a code (the first of them)
+        items = value.split(CODES_SEPARATOR)
+        value = next((item for item in items if item not in codes), value)
+        hint = f"; {value!r} is not a code"
     exact = [c for c in codes if value is not None and c.lower() == value.strip().lower()]
     if exact:
-        hint = f"; did you mean {exact[0]!r}?"
+        hint += f"; did you mean {exact[0]!r}?"
     else:
         close = difflib.get_close_matches(value or "", codes, n=1, cutoff=0.6)
         if close:
-            hint = f"; did you mean {close[0]!r}?"
+            hint += f"; did you mean {close[0]!r}?"
     shown = ", ".join(codes[:12]) + (", ..." if len(codes) > 12 else "")
     return f"code list {column.code_list}: {shown}{hint}"
 

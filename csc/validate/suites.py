@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from csc.contract import Contract, load_contract
+from csc.contract import CODES_SEPARATOR, Contract, load_contract
 
 SEVERITIES = ("critical", "warning")
 
@@ -133,7 +133,9 @@ def contract_items(kind: str, contract: Contract) -> list[tuple[str, dict[str, A
         elif kind == "code_column":
             items += [(f"{table.name}.{c.name}",
                        {"table": table.name, "column": c.name, "codes": list(c.codes),
-                        "code_list": c.code_list})
+                        "code_list": c.code_list,
+                        # `codes` columns: several codes, each must be in the list
+                        "separator": CODES_SEPARATOR if c.type == "codes" else None})
                       for c in table.columns if c.codes]
         elif kind == "date_pair":
             items += [(f"{table.name}.{end}", {"table": table.name, "start": start, "end": end})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from csc.contract import load_contract
+from csc.contract import CODES_SEPARATOR, load_contract
 
 
 def check_drop(drop: Path) -> list[str]:
@@ -32,6 +32,8 @@ def check_drop(drop: Path) -> list[str]:
             filled = v[v != ""]
             if col.required and len(filled) < len(v):
                 problems.append(f"{path}: {col.name} empty in {len(v) - len(filled)} rows")
+            if col.type == "codes":  # several codes separated by `;`
+                filled = filled.str.split(CODES_SEPARATOR).explode()
             if col.codes is not None and not filled.isin(col.codes).all():
                 problems.append(f"{path}: {col.name} codes {sorted(set(filled) - set(col.codes))}")
             if col.type == "date":

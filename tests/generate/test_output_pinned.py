@@ -26,8 +26,15 @@ from csc.generate import generate
 # calibrated cell of the demo (tests/generate/test_calibration.py, marts_cells 440 / 445).
 # Before: scale 519aeaae..., demo fb968993... (re-recorded when care leavers took the SSDA903
 # definition: in the demo only the leaving-care cohort stays in care past 16).
-SCALE_SHA256 = "4070b8291aa0ed72c08457a2d0cec2d36402230970c324e43106faf2b165033a"
-DEMO_SHA256 = "a7efc03e49abd5d4738f4e6a0713650d3fda6d864080c15bb3d649a42bd66a44"
+# Both re-recorded (December 2026) for extract contract v2 (csc.generate.statutory): the new
+# columns of persons, cla_episodes and assessments, raise/cin_plans.csv and
+# raise/missing_episodes.csv, drawn from a stream of their own; and valid UPNs (check letter,
+# LA code) where there was a random "A" and 12 digits (who has a UPN is drawn as before).
+# Every other column of every file is the same as before, value for value (checked against
+# the v1 generator: only persons.upn differs), and so are the demo's published figures.
+# Before: scale 4070b829..., demo a7efc03e....
+SCALE_SHA256 = "11175cfa411b991e0df653a2e9fdd7e05084b8089823eb894389cda87d19cf8e"
+DEMO_SHA256 = "25e17ae5f13c573d22110ab59aa4b2ac4a64369619a91cdc861d5b30c16e5238"
 
 
 def tree_sha256(*folders: Path) -> str:

@@ -55,9 +55,10 @@ def base_tables() -> dict[str, list[dict[str, str]]]:
 
 
 def write_drop(landing: Path, extract_date: str,
-               tables: dict[str, list[dict[str, str]]]) -> Path:
+               tables: dict[str, list[dict[str, str]]], version: int | None = None) -> Path:
     """Write a drop: every required table (header only unless rows are given) and any
-    optional table given rows. Returns the drop folder."""
+    optional table given rows. Returns the drop folder. `version`: the columns of that
+    contract version only (1: a drop exported before contract v2), else all."""
     contract = load_contract()
     drop = landing / extract_date
     for table in contract.tables.values():
@@ -65,8 +66,11 @@ def write_drop(landing: Path, extract_date: str,
             continue
         path = drop / table.relative_path
         path.parent.mkdir(parents=True, exist_ok=True)
+        names = [c.name for c in table.columns
+                 if version is None or (c.since or 1) <= version]
         with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=table.column_names, lineterminator="\n")
+            writer = csv.DictWriter(fh, fieldnames=names, lineterminator="\n",
+                                    extrasaction="ignore")
             writer.writeheader()
             writer.writerows(tables.get(table.name, []))
     return drop

@@ -29,7 +29,7 @@ def snapshot(con: duckdb.DuckDBPyConnection, table: str, as_at: str) -> set[tupl
 
 def as_tuples(rows: list[dict[str, str]], table: str) -> set[tuple]:
     names = load_contract().table(table).column_names
-    return {tuple(r[c] or None for c in names) for r in rows}
+    return {tuple(r.get(c) or None for c in names) for r in rows}
 
 
 def three_drops() -> dict[str, dict[str, list[dict[str, str]]]]:

@@ -194,6 +194,9 @@ BREAKS = [
           ("update raw.assessments set start_date = null where la_code = '{la}'",)),
     Break("raw_code_not_in_list", "code_in_list:contacts.outcome",
           ("update raw.contacts set outcome = 'closed' where la_code = '{la}'",)),
+    # a `codes` column (contract v2): one item outside its list breaks the value
+    Break("raw_codes_item_not_in_list", "code_in_list:assessments.factors",
+          ("update raw.assessments set factors = '2A;2Z' where la_code = '{la}'",)),
     Break("raw_end_before_start", "dates_in_order:cp_plans.end_date",
           ("update raw.cp_plans set end_date = '2013-05-19' where la_code = '{la}'",)),
     Break("raw_child_without_parent", "parent_exists:referrals.person_id",

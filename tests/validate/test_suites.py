@@ -49,6 +49,8 @@ def test_raw_rules_follow_a_changed_contract() -> None:
     changed = replace(contract, tables=tables)
     rules = {r.name: r for r in _suites(contract=changed)["raw_contract"].rules}
     assert "'signposted'" in rules["code_in_list:contacts.outcome"].query
+    # a `codes` column is checked item by item
+    assert "string_split(\"factors\", ';')" in rules["code_in_list:assessments.factors"].query
     assert "key_unique:visits" in rules and "from raw.visits" in rules["key_unique:visits"].query
 
 

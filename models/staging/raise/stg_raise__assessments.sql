@@ -20,6 +20,9 @@ renamed as (
         cast(completed_date as date) as completed_date,
         -- codes
         assessment_type,
+        -- contract v2 (empty in versions from v1 drops)
+        cast(authorisation_date as date) as authorisation_date,
+        factors,
         -- history
         _valid_from as valid_from,
         _valid_to as valid_to

@@ -22,6 +22,11 @@ renamed as (
         placement_provider,
         reason_ceased,
         reason_place_change,
+        -- contract v2 (empty in versions from v1 drops)
+        category_of_need,
+        home_postcode,
+        placement_postcode,
+        placement_urn,
         -- history
         _valid_from as valid_from,
         _valid_to as valid_to

@@ -22,6 +22,13 @@ renamed as (
         surname,
         postcode,
         upn,
+        -- contract v2 (empty in versions from v1 drops)
+        upn_unknown,
+        disabilities,
+        uasc,
+        cast(uasc_ceased_date as date) as uasc_ceased_date,
+        mother,
+        cast(mother_child_dob as date) as mother_child_dob,
         -- history
         _valid_from as valid_from,
         _valid_to as valid_to
