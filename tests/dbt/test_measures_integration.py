@@ -431,18 +431,16 @@ def test_teams_are_credited_by_the_catalogue_rule(warehouse, tmp_path):
 
     assert problems() == set()
     with duckdb.connect(str(copy)) as con:
-        # the allocations the measures credit are no longer those delivered (P1's plan is
-        # credited to T1); the crediting step gives contact C3 another worker than its own;
-        # children in care's rule says 'record', but a care episode carries no team
-        con.execute("""update intermediate.int_child_allocations set team_id = 'T1'
-            where allocation_id = 'AL2'""")
-        (stacked,) = con.execute("""select sql from duckdb_views()
-            where schema_name = 'intermediate' and view_name = 'int_measure_records'""").fetchone()
-        stacked = stacked[stacked.lower().index(" as ") + 4:].rstrip().rstrip(";")
-        con.execute(f"""create or replace view intermediate.int_measure_records as
-            select * replace (case when measure_id = 'contacts' and record_id = 'C3'
-                                   then 'W1' else worker_id end as worker_id)
-            from ({stacked})""")
+        # the measures credit P1's plan to T1, not to the allocation delivered (AL2); the
+        # crediting step gives contact C3 another worker than its own; children in care's
+        # rule says 'record', but a care episode carries no team. int_measure_records is a
+        # table that keeps computations (macros/kept_computations.sql): break it in place.
+        con.execute("""update intermediate.int_measure_records set team_id = 'T1'
+            where record_id in ('CP1', 'K1') and measure_id in ('cp_at_period_end',
+                'cp_plans_second_or_subsequent', 'open_cases_at_period_end',
+                'child_participation_cp_conferences')""")
+        con.execute("""update intermediate.int_measure_records set worker_id = 'W1'
+            where measure_id = 'contacts' and record_id = 'C3'""")
         con.execute("""update reference.process_model_measures set team_source = 'record'
             where measure_id = 'cic_at_period_end'""")
         con.execute("""update reference.process_model_measures set team_source = 'none'
