@@ -29,9 +29,14 @@ from csc.generate.contacts import FRONT_DOOR_STREAM, delay_decisions, pull_back_
 from csc.generate.dirt import DIRT_STREAM, TRUTH_COLUMNS, TableDirt, plan_dirt
 from csc.generate.drops import DropWriter, encode_drops
 from csc.generate.history import build_history
+from csc.generate.realism import REALISM_STREAM, make_consistent
 from csc.generate.reference import demo_reference, synthetic_reference, write_reference
 from csc.generate.service import SERVICE_STREAM
-from csc.generate.statutory import STATUTORY_STREAM, add_statutory_fields
+from csc.generate.statutory import (
+    OWN_PROVISION_STREAM,
+    STATUTORY_STREAM,
+    add_statutory_fields,
+)
 from csc.generate.tables import assemble
 from csc.generate.targets import (
     DEMO_LA,
@@ -97,11 +102,14 @@ def _build_la(plan: LaPlan, working_days: WorkingDays, seed: int, horizon_end: i
     front_door = np.random.default_rng([seed, FRONT_DOOR_STREAM])
     pull_back_cases(history, plan, working_days, front_door)
     delay_decisions(history, plan, working_days, horizon_end, front_door)
+    if not plan.calibrated:
+        make_consistent(history, np.random.default_rng([seed, REALISM_STREAM]))
     tables, truth = assemble(plan.la_code, history, contract, plan.size, rng, horizon_end,
                              np.random.default_rng([seed, SERVICE_STREAM]),
                              born_before_caf=not plan.calibrated)
     add_statutory_fields(plan.la_code, history, tables,
-                         np.random.default_rng([seed, STATUTORY_STREAM]), horizon_end)
+                         np.random.default_rng([seed, STATUTORY_STREAM]), horizon_end,
+                         np.random.default_rng([seed, OWN_PROVISION_STREAM]))
     return tables, truth, history.shortfalls
 
 
