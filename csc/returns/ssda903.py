@@ -249,10 +249,13 @@ def _oc3(source, la_code, as_at, persons, all_episodes, year) -> pd.DataFrame:
     oc3 = oc3.sort_values("person_id")
     oc3["CHILD"] = oc3.person_id
     oc3["DOB"] = _dob(persons, oc3.person_id)
-    oc3["IN_TOUCH"] = oc3.in_touch.map(text)
-    oc3["ACTIV"] = oc3.activity.map(text)
-    oc3["ACCOM"] = oc3.accommodation.map(text)
     has_contact = oc3.contact_date.notna()
+    # no keeping-in-touch record within the window: the LA was not in touch around the
+    # birthday (IN_TOUCH NO, activity and accommodation 0, as the DfE codes it; rule 133
+    # rejects a blank accommodation)
+    oc3["IN_TOUCH"] = oc3.in_touch.map(text).where(has_contact, "NO")
+    oc3["ACTIV"] = oc3.activity.map(text).where(has_contact, "0")
+    oc3["ACCOM"] = oc3.accommodation.map(text).where(has_contact, "0")
     oc3["_source_table"] = has_contact.map({True: "care_leaver_contacts", False: "persons"})
     oc3["_record_id"] = oc3.person_id.where(
         ~has_contact, oc3.person_id + "|" + oc3.contact_date.dt.strftime("%Y-%m-%d"))
