@@ -10,8 +10,9 @@ it is: its draws, and so its published figures, do not change (docs/generator.md
 
 What it corrects (the DfE rule each correction meets in brackets):
 - referrals: one that led to a section 47 enquiry or a CP plan, or that shares its child's
-  CIN episode with such a referral (received while it was open), is not closed "after
-  assessment, no further action" or "referred to early help" (RC8, RC9): RC7 (2990).
+  CIN episode (received while it was open) with such a referral or with one that went on
+  after assessment (which may have a CIN plan), is not closed "after assessment, no further
+  action" or "referred to early help" (RC8, RC9): RC7 (2990).
 - episodes, placement types: a placement in a school (S1) for a child under 4 (373), in
   semi-independent living (H5) for a child under 16 (371), and temporary placements (T1:
   a period of care may not start or end with one and the child must go back to the
@@ -31,12 +32,15 @@ What it corrects (the DfE rule each correction meets in brackets):
 - reason ceased: the codes retired in 2016 for special guardianship (E43, E44) and the
   former-foster-carer ones (E45, E46) where the last placement was not fostering (516)
   become E47, E48; independent living (E5) under 14 becomes E8 (387).
+- persons (once the tables are built, `known_sex`): a child looked after has a known sex
+  (101).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from csc.generate.calendar import add_months
 from csc.generate.context import NEVER, NONE
@@ -48,7 +52,8 @@ NO_PROVIDER = ""
 
 
 def make_consistent(history: LaHistory, rng: np.random.Generator) -> None:
-    """Correct the history's code combinations in place (see the module's docstring)."""
+    """Correct the history's code combinations in place (see the module's docstring); the
+    tables built from it get `known_sex` after."""
     _closure_reasons(history)
     history.episodes = _episodes(history, rng)
 
@@ -59,6 +64,10 @@ def _closure_reasons(history: LaHistory) -> None:
     active = np.zeros(n, dtype=bool)
     active[history.enquiries.referral_id.to_numpy().astype(np.int64)] = True
     active |= referrals.leads.to_numpy(dtype=bool)
+    # one that went on after assessment (not RC8, RC9, not NFA) may have a CIN plan
+    # (csc.generate.statutory)
+    active |= (~np.isin(referrals.closure_reason.to_numpy().astype(str), ["RC8", "RC9"])
+               & (referrals.nfa_date.to_numpy() == NONE))
     # a referral received while its child's case is open joins that case's CIN episode
     # (csc.returns.cin_census): the whole episode carries the further action
     person = referrals.person.to_numpy()
@@ -183,3 +192,16 @@ def _join_after_adoptive(episodes: pd.DataFrame) -> pd.DataFrame:
     reason[joined] = period_reason.reindex(period[joined]).to_numpy()
     episodes = episodes.assign(end=end, reason_ceased=reason)
     return episodes[keep].reset_index(drop=True)
+
+
+def known_sex(history: LaHistory, tables: dict[str, pa.Table],
+              rng: np.random.Generator) -> None:
+    """A child looked after has a known sex (SSDA903 rule 101: 1 or 2): the few children in
+    care drawn with sex unknown (U, csc.generate.people) are boys or girls (in place)."""
+    persons = tables["persons"]
+    number = np.array([int(p[1:]) for p in persons["person_id"].to_pylist()], dtype=np.int64)
+    sex = np.asarray(persons["sex"].to_pylist(), dtype=object)
+    unknown = np.isin(number, np.asarray(history.period_person)) & (sex == "U")
+    sex[unknown] = np.where(rng.random(int(unknown.sum())) < 0.5, "M", "F")
+    column = persons.schema.get_field_index("sex")
+    tables["persons"] = persons.set_column(column, "sex", pa.array(sex, pa.string()))
