@@ -5,8 +5,9 @@ Everything here draws from a random stream of its own (the LA's seed and STATUTO
 after the LA's tables are built, and only adds columns and tables: the records and columns
 of contract v1 (and the calibrated demo's figures) are the same with or without it.
 
-- persons: `upn_unknown` where there is no UPN (UN1 for a child under 6 at the last extract,
-  else UN2, UN4 or UN5: the census accepts only those for an older child); `disabilities`
+- persons: `upn_unknown` where there is no UPN (UN1 for a child under 4 on the last 31
+  August before the last extract, else UN2, UN4 or UN5: the census accepts only those for
+  an older child; never UN4 for a child who has been in care, 903 rule 210); `disabilities`
   (NONE for most, one or two census codes for about one child in eight); `uasc` (a few of
   the children entering care aged 13 or more, mostly boys) with `uasc_ceased_date` their
   18th birthday (known from that day); `mother` N for girls, Y from the day a girl in care
@@ -15,7 +16,8 @@ of contract v1 (and the calibrated demo's figures) are the same with or without 
   parenting, for most UASC); `home_postcode` a real postcode of the LA (none for a UASC);
   `placement_postcode` real: the provider's for a residential setting, in the LA for most
   other placements, in a neighbouring area for some, the home for a placement with parents
-  (P1), never the home otherwise (903 rule 392d); `placement_urn` an Ofsted-style URN (SC
+  (P1), never the home otherwise (903 rule 392d), in the LA for its own provision (PR1)
+  other than fostering and adoption (rule 1015, OWN_PROVISION_STREAM); `placement_urn` an Ofsted-style URN (SC
   and six digits) of the children's home, school or supported accommodation (K1, K2, R3,
   S1; H5 open on or after 29 October 2023, when supported accommodation came under
   Ofsted), of the fostering service (U1-U6) or adoption agency (A3-A6), and `XXXXXXX` where
@@ -30,7 +32,9 @@ of contract v1 (and the calibrated demo's figures) are the same with or without 
 - cin_plans: for each referral that went on after assessment (not closed RC8 or RC9, not
   NFA), from the authorisation to the closure, except while the child is on a child
   protection plan (the census does not allow both at once: a CIN plan ends the day a CP
-  plan starts and a new one may start the day it ends). Children in care are other persons
+  plan starts and a new one may start the day it ends), nor while another of the child's
+  CIN plans is (a referral joining an open CIN episode: from the day after it ends).
+  Children in care are other persons
   in the generator, so a CIN plan never overlaps care.
 - missing_episodes: some children in care aged 11 or more go missing (M) or away without
   authorisation (A), a few times, for a day to about a week, always inside their period of
