@@ -17,12 +17,13 @@ of contract v1 (and the calibrated demo's figures) are the same with or without 
   `placement_postcode` real: the provider's for a residential setting, in the LA for most
   other placements, in a neighbouring area for some, the home for a placement with parents
   (P1), never the home otherwise (903 rule 392d), in the LA for its own provision (PR1)
-  other than fostering and adoption (rule 1015, OWN_PROVISION_STREAM); `placement_urn` an Ofsted-style URN (SC
-  and six digits) of the children's home, school or supported accommodation (K1, K2, R3,
-  S1; H5 open on or after 29 October 2023, when supported accommodation came under
-  Ofsted), of the fostering service (U1-U6) or adoption agency (A3-A6), and `XXXXXXX` where
-  the 903 wants none (P1-P3, R1, R2, R5, T0-T4, Z1). Episodes of one placement (an L
-  episode is a change of legal status only) share its postcode and URN.
+  other than fostering and adoption (rule 1015, OWN_PROVISION_STREAM); `placement_urn`
+  an Ofsted-style URN (SC and six digits) of the children's home, school or supported
+  accommodation (K1, K2, R3, S1; H5 open on or after 29 October 2023, when supported
+  accommodation came under Ofsted), of the fostering service (U1-U6) or adoption agency
+  (A3-A6), and `XXXXXXX` where the 903 wants none (P1-P3, R1, R2, R5, T0-T4, Z1).
+  Episodes of one placement (an L episode is a change of legal status only) share its
+  postcode and URN.
 - placement types as used then: an H5 or Z1 episode open on 1 April 2025 (when the
   2025-26 SSDA903 replaced them by K3, supported accommodation, and Z11-Z14) is recoded from
   that day, as LAs recoded their open episodes; drops before then hold the old code.
