@@ -14,7 +14,8 @@ What it corrects (the DfE rule each correction meets in brackets):
   after assessment (which may have a CIN plan), is not closed "after assessment, no further
   action" or "referred to early help" (RC8, RC9): RC7 (2990).
 - episodes, placement types: a placement in a school (S1) for a child under 4 (373), in
-  semi-independent living (H5) for a child under 16 (371), and temporary placements (T1:
+  semi-independent living (H5) for a child under 16 (371), a move from placed with parents
+  to placed with parents (no change at all, 435, 436), and temporary placements (T1:
   a period of care may not start or end with one and the child must go back to the
   placement before it, 375, 380, 381, 383) are foster placements (U3) instead.
 - legal status as a timeline per period of care: it changes only on an episode whose
@@ -113,6 +114,10 @@ def _episodes(history: LaHistory, rng: np.random.Generator) -> pd.DataFrame:
              | (place == "T1"))
     place[unfit & ~legal_only] = "U3"
     place[adoptive] = "A6"
+    # a move from home to home is no change of placement (P1 is always at the home, with
+    # the parents as provider: 435, 436): the move is to foster carers
+    previous = np.r_[None, place[:-1]]
+    place[~first & ~legal_only & (place == "P1") & (previous == "P1")] = "U3"
     # an L episode keeps its placement (the one before it)
     place = pd.Series(np.where(legal_only, None, place)).ffill().to_numpy().astype(object)
 

@@ -44,7 +44,7 @@ from csc.generate import generate
 # The demo's marts are identical to those built before (bench/compare_marts.py; only
 # meta.loaded_drops' rows read differ) and marts_cells reproduces 440 / 445.
 # Before: scale 11175cfa..., demo 25e17ae5....
-SCALE_SHA256 = "af1d5fc8e9fe8501d1beb0caf9f54d5e0ce1efc58514e33891b97301104a8a52"
+SCALE_SHA256 = "f4d8e9627b7723d3612ff63ffed085291e3d5156642afd1617ed642dc8b93f2c"
 DEMO_SHA256 = "d1369147a2d3843374e5d42698fda72a4c6e2a9e39adfc928947b8345bd61025"
 
 

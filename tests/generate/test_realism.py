@@ -56,6 +56,8 @@ def test_legal_status_changes_only_where_the_reason_for_the_episode_says(drop) -
                                   "and legal_status <> ls_before") == 0
     assert _count(drop, follows + "reason_new_episode in ('B', 'U') "
                                   "and legal_status = ls_before") == 0
+    assert _count(drop, follows + "reason_new_episode <> 'L' and placement_type = 'P1' "
+                                  "and place_before = 'P1'") == 0  # a move that moves
 
 
 def test_placements_legal_statuses_and_providers_fit_the_child(drop) -> None:
