@@ -29,9 +29,14 @@ from csc.generate.contacts import FRONT_DOOR_STREAM, delay_decisions, pull_back_
 from csc.generate.dirt import DIRT_STREAM, TRUTH_COLUMNS, TableDirt, plan_dirt
 from csc.generate.drops import DropWriter, encode_drops
 from csc.generate.history import build_history
+from csc.generate.realism import REALISM_STREAM, known_sex, make_consistent
 from csc.generate.reference import demo_reference, synthetic_reference, write_reference
 from csc.generate.service import SERVICE_STREAM
-from csc.generate.statutory import STATUTORY_STREAM, add_statutory_fields
+from csc.generate.statutory import (
+    OWN_PROVISION_STREAM,
+    STATUTORY_STREAM,
+    add_statutory_fields,
+)
 from csc.generate.tables import assemble
 from csc.generate.targets import (
     DEMO_LA,
@@ -90,18 +95,27 @@ def _build_la(plan: LaPlan, working_days: WorkingDays, seed: int, horizon_end: i
     """One LA's contract tables, its true CAF child -> person mapping and the targets its
     history could not meet; the history and the tables draw from one random stream, the
     front door's bad spells (csc.generate.contacts.delay_decisions), the service (teams,
-    workers, allocations) and the contract v2 fields (csc.generate.statutory) each from one
-    of their own (the seed and FRONT_DOOR_STREAM, SERVICE_STREAM, STATUTORY_STREAM)."""
+    workers, allocations), the contract v2 fields (csc.generate.statutory) and the postcodes
+    of the LA's own provision each from one of their own (the seed and FRONT_DOOR_STREAM,
+    SERVICE_STREAM, STATUTORY_STREAM, OWN_PROVISION_STREAM). An uncalibrated LA's codes are
+    made consistent as the DfE's rules require (csc.generate.realism, REALISM_STREAM); the
+    calibrated demo keeps its draws."""
     rng = np.random.default_rng(seed)
     history = build_history(plan, working_days, rng, horizon_end)
     front_door = np.random.default_rng([seed, FRONT_DOOR_STREAM])
     pull_back_cases(history, plan, working_days, front_door)
     delay_decisions(history, plan, working_days, horizon_end, front_door)
+    realism = np.random.default_rng([seed, REALISM_STREAM])
+    if not plan.calibrated:
+        make_consistent(history, realism)
     tables, truth = assemble(plan.la_code, history, contract, plan.size, rng, horizon_end,
                              np.random.default_rng([seed, SERVICE_STREAM]),
                              born_before_caf=not plan.calibrated)
+    if not plan.calibrated:
+        known_sex(history, tables, realism)
     add_statutory_fields(plan.la_code, history, tables,
-                         np.random.default_rng([seed, STATUTORY_STREAM]), horizon_end)
+                         np.random.default_rng([seed, STATUTORY_STREAM]), horizon_end,
+                         np.random.default_rng([seed, OWN_PROVISION_STREAM]))
     return tables, truth, history.shortfalls
 
 

@@ -96,6 +96,14 @@ def build_keeping_in_touch(context: BuildContext, cohort: pd.DataFrame) -> pd.Da
     in_touch["activity"] = np.where(eet, rng.choice(EET_ACTIVITIES, n_records),
                                     rng.choice(NOT_EET_ACTIVITIES, n_records))
     accommodation = rng.choice(ACCOMMODATION, n_records).astype(object)
+    if not context.plan.calibrated:
+        # no fixed abode (S) and in custody (X) are never suitable (SSDA903 rule 133: there
+        # is no S1 or X1): a suitable record has another kind (the calibrated demo keeps
+        # the codes it was built with; its suitable counts are its targets)
+        wrong = suitable & np.isin(accommodation, ["S", "X"])
+        fits = [code for code in ACCOMMODATION if code not in ("S", "X")]
+        accommodation[wrong] = np.array(fits, dtype=object)[
+            np.flatnonzero(wrong) % len(fits)]
     in_touch["accommodation"] = accommodation + np.where(suitable, "1", "2")
     in_touch["accommodation_suitable"] = np.where(suitable, "Y", "N")
     return in_touch

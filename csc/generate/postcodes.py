@@ -72,6 +72,14 @@ def area_codes(ons_code: str) -> frozenset[str]:
 
 
 @cache
+def lookup_2021_codes() -> frozenset[str]:
+    """The lower-tier codes of the ONS 2021 lookup (qlacref_authorities)."""
+    import qlacref_authorities
+
+    return frozenset(r["LTLA21CD"] for r in qlacref_authorities.records)
+
+
+@cache
 def _letters() -> dict[str, str]:
     frame = pd.read_csv(LETTERS_FILE, dtype=str)
     return dict(zip(frame.laua, frame.letters, strict=True))
@@ -117,7 +125,10 @@ class AreaPostcodes:
         centre_n = directory.north.to_numpy()[own].mean()
         distance = np.hypot(directory.east.to_numpy() - centre_e,
                             directory.north.to_numpy() - centre_n)
-        near = ~own & (distance < NEAR_METRES)
+        # only authorities the 2021 lookup knows: the 903 validator places a postcode in an
+        # LA through it, and a postcode of an authority made since has no LA there (rule 169)
+        known = directory.laua.isin(lookup_2021_codes()).to_numpy()
+        near = ~own & known & (distance < NEAR_METRES)
         self.nearby = directory.pcd.to_numpy()[near]
         if len(self.nearby) == 0:  # an island authority: the other postcodes of its letters
             self.nearby = directory.pcd.to_numpy()[~own]

@@ -5,8 +5,9 @@ Everything here draws from a random stream of its own (the LA's seed and STATUTO
 after the LA's tables are built, and only adds columns and tables: the records and columns
 of contract v1 (and the calibrated demo's figures) are the same with or without it.
 
-- persons: `upn_unknown` where there is no UPN (UN1 for a child under 6 at the last extract,
-  else UN2, UN4 or UN5: the census accepts only those for an older child); `disabilities`
+- persons: `upn_unknown` where there is no UPN (UN1 for a child under 4 on the last 31
+  August before the last extract, else UN2, UN4 or UN5: the census accepts only those for
+  an older child; never UN4 for a child who has been in care, 903 rule 210); `disabilities`
   (NONE for most, one or two census codes for about one child in eight); `uasc` (a few of
   the children entering care aged 13 or more, mostly boys) with `uasc_ceased_date` their
   18th birthday (known from that day); `mother` N for girls, Y from the day a girl in care
@@ -15,12 +16,14 @@ of contract v1 (and the calibrated demo's figures) are the same with or without 
   parenting, for most UASC); `home_postcode` a real postcode of the LA (none for a UASC);
   `placement_postcode` real: the provider's for a residential setting, in the LA for most
   other placements, in a neighbouring area for some, the home for a placement with parents
-  (P1), never the home otherwise (903 rule 392d); `placement_urn` an Ofsted-style URN (SC
-  and six digits) of the children's home, school or supported accommodation (K1, K2, R3,
-  S1; H5 open on or after 29 October 2023, when supported accommodation came under
-  Ofsted), of the fostering service (U1-U6) or adoption agency (A3-A6), and `XXXXXXX` where
-  the 903 wants none (P1-P3, R1, R2, R5, T0-T4, Z1). Episodes of one placement (an L
-  episode is a change of legal status only) share its postcode and URN.
+  (P1), never the home otherwise (903 rule 392d), in the LA for its own provision (PR1)
+  other than fostering and adoption (rule 1015, OWN_PROVISION_STREAM); `placement_urn`
+  an Ofsted-style URN (SC and six digits) of the children's home, school or supported
+  accommodation (K1, K2, R3, S1; H5 open on or after 29 October 2023, when supported
+  accommodation came under Ofsted), of the fostering service (U1-U6) or adoption agency
+  (A3-A6), and `XXXXXXX` where the 903 wants none (P1-P3, R1, R2, R5, T0-T4, Z1).
+  Episodes of one placement (an L episode is a change of legal status only) share its
+  postcode and URN.
 - placement types as used then: an H5 or Z1 episode open on 1 April 2025 (when the
   2025-26 SSDA903 replaced them by K3, supported accommodation, and Z11-Z14) is recoded from
   that day, as LAs recoded their open episodes; drops before then hold the old code.
@@ -30,7 +33,9 @@ of contract v1 (and the calibrated demo's figures) are the same with or without 
 - cin_plans: for each referral that went on after assessment (not closed RC8 or RC9, not
   NFA), from the authorisation to the closure, except while the child is on a child
   protection plan (the census does not allow both at once: a CIN plan ends the day a CP
-  plan starts and a new one may start the day it ends). Children in care are other persons
+  plan starts and a new one may start the day it ends), nor while another of the child's
+  CIN plans is (a referral joining an open CIN episode: from the day after it ends).
+  Children in care are other persons
   in the generator, so a CIN plan never overlaps care.
 - missing_episodes: some children in care aged 11 or more go missing (M) or away without
   authorisation (A), a few times, for a day to about a week, always inside their period of
@@ -51,6 +56,7 @@ from csc.generate.history import LaHistory
 from csc.generate.postcodes import AreaPostcodes
 
 STATUTORY_STREAM = 1903  # the stream of the v2 fields: np.random.default_rng([seed, 1903])
+OWN_PROVISION_STREAM = 1905  # own provision's placement postcodes: [seed, 1905]
 
 DISABILITIES = ["LD", "AUT", "BEH", "COMM", "CON", "MOB", "HAND", "PC", "INC", "HEAR", "VIS",
                 "DDA"]
@@ -92,9 +98,11 @@ def valid_upn(la: str, serial: np.ndarray, dob: np.ndarray) -> np.ndarray:
 
 
 def add_statutory_fields(la: str, history: LaHistory, tables: dict[str, pa.Table],
-                         rng: np.random.Generator, horizon_end: int) -> None:
+                         rng: np.random.Generator, horizon_end: int,
+                         own_rng: np.random.Generator) -> None:
     """Add the contract v2 columns to persons, cla_episodes and assessments, and the tables
-    cin_plans and missing_episodes (in place; `rng`: the LA's STATUTORY_STREAM)."""
+    cin_plans and missing_episodes (in place; `rng`: the LA's STATUTORY_STREAM; `own_rng`:
+    the postcodes of the LA's own provision, OWN_PROVISION_STREAM)."""
     area = AreaPostcodes(la)
     persons = tables["persons"]
     person = np.array([int(p[1:]) for p in persons["person_id"].to_pylist()], dtype=np.int64)
@@ -117,12 +125,19 @@ def add_statutory_fields(la: str, history: LaHistory, tables: dict[str, pa.Table
     tables["persons"] = _persons_fields(persons, person, dob, sex, uasc, periods,
                                         period_person, stop, horizon_end, rng)
     tables["cla_episodes"] = _episode_fields(tables["cla_episodes"], history, uasc_period,
-                                             area, rng)
+                                             area, rng, own_rng)
     tables["assessments"] = _assessment_fields(tables["assessments"], history, rng)
     tables["cin_plans"] = _cin_plans(la, history, tables["assessments"], rng)
     tables["missing_episodes"] = _missing_episodes(la, start, stop, period_dob, period_person,
                                                    rng)
     tables["cla_episodes"] = _recode_placements(tables["cla_episodes"], rng)
+
+
+def _last_august_31(on: int) -> int:
+    """The day number of the last 31 August on or before day `on`."""
+    when = np.datetime64(int(on), "D").astype(object)
+    year = when.year if (when.month, when.day) >= (8, 31) else when.year - 1
+    return day(date(year, 8, 31))
 
 
 def _uasc(start: np.ndarray, dob: np.ndarray, sex: np.ndarray,
@@ -141,8 +156,15 @@ def _persons_fields(persons: pa.Table, person: np.ndarray, dob: np.ndarray,
     n = len(person)
     child_dob = dob[person]
     no_upn = np.asarray(persons["upn"].to_pylist(), dtype=object) == ""
-    young = horizon_end - child_dob < 6 * YEAR
+    # UN1 (not yet of school age): under 4 on the last 31 August before the last extract,
+    # as 903 rule 209 reads school age; UN4 (UPN not yet obtained) never for a child in care
+    # (903 rule 210: a child looked after has had time to have one), UN2 or UN5 instead
+    last_august = _last_august_31(horizon_end)
+    young = add_months(child_dob, 4 * 12) > last_august
     reason = rng.choice(["UN2", "UN4", "UN5"], size=n, p=[0.3, 0.4, 0.3])
+    in_care = np.zeros(len(dob), dtype=bool)
+    in_care[period_person] = True
+    reason = np.where(in_care[person] & (reason == "UN4"), "UN5", reason)
     upn_unknown = np.where(no_upn, np.where(young, "UN1", reason), "").astype(object)
 
     has_disability = rng.random(n) < 0.13
@@ -178,7 +200,8 @@ def _persons_fields(persons: pa.Table, person: np.ndarray, dob: np.ndarray,
 
 
 def _episode_fields(episodes_table: pa.Table, history: LaHistory, uasc_period: np.ndarray,
-                    area: AreaPostcodes, rng: np.random.Generator) -> pa.Table:
+                    area: AreaPostcodes, rng: np.random.Generator,
+                    own_rng: np.random.Generator) -> pa.Table:
     episodes = history.episodes
     n_periods = len(history.periods)
     period = episodes.period_id.to_numpy().astype(np.int64)
@@ -224,6 +247,11 @@ def _episode_fields(episodes_table: pa.Table, history: LaHistory, uasc_period: n
 
     postcode = area.draw(n_placements, rng, rng.random(n_placements) < 0.2)
     postcode[residential] = home_postcode[which_home[residential]]
+    # the LA's own provision (PR1) other than fostering and adoption is in the LA (903 rule
+    # 1015): drawn from a stream of its own, so the other fields' draws stay as they were
+    provider = episodes.placement_provider.to_numpy().astype(str)[first_episode]
+    own = (provider == "PR1") & ~foster & ~adoption
+    postcode[own] = area.draw(int(own.sum()), own_rng)
     with_parents = kind == "P1"
     postcode[with_parents] = np.where(home[place_period] != "", home[place_period],
                                       postcode)[with_parents]
@@ -301,13 +329,26 @@ def _cin_plans(la: str, history: LaHistory, assessments: pa.Table,
     cp_of = {p: g[["start", "end"]].to_numpy() for p, g in cp.groupby("person")}
     rows = []
     people = referrals.person.to_numpy()
-    for r, begin, finish in zip(rid[goes_on], authorised.to_numpy()[goes_on], closure[goes_on],
+    # one CIN plan at a time: a referral received while the child's plan is open (it joins
+    # that CIN episode) has a plan only for the time no other plan of the child covers
+    # (CIN census rules 4004, 4014)
+    planned: dict[int, list[tuple[int, int]]] = {}
+    chosen = np.flatnonzero(goes_on)
+    chosen = chosen[np.lexsort((authorised.to_numpy()[chosen], people[rid[chosen]]))]
+    for r, begin, finish in zip(rid[chosen], authorised.to_numpy()[chosen], closure[chosen],
                                 strict=True):
         free = [(int(begin), int(finish))]
+        busy = planned.setdefault(int(people[r]), [])
         for cp_start, cp_end in cp_of.get(int(people[r]), ()):
             free = [piece for s, e in free for piece in
                     ((s, min(e, cp_start)), (max(s, cp_end), e)) if piece[1] - piece[0] > 14]
+        for plan_start, plan_end in busy:  # (the census: not even on the same day)
+            free = [piece for s, e in free for piece in
+                    ((s, min(e, plan_start - 1)), (max(s, plan_end + 1), e))
+                    if piece[1] - piece[0] > 14]
+        busy += free
         rows += [(r, s, e) for s, e in free]
+    rows.sort()
     frame = pd.DataFrame(rows, columns=["referral", "start", "end"], dtype=np.int64)
     return pa.table({
         "la_code": pa.array([la] * len(frame), pa.string()),

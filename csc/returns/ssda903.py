@@ -8,7 +8,8 @@ Who and what is in it (the DfE's SSDA903 guidance):
   return: the episode shows as open. An episode followed by another of the same period of
   care (the next one starts the day it ends) ceased with reason X1.
 - Header: every child with an episode in the year, and every care leaver in OC3; MOTHER
-  and MC_DOB for girls looked after in the year (not for care leavers in OC3 only).
+  and MC_DOB for girls looked after in the year (not for care leavers in OC3 only), as at
+  the year's end (a first child born after it: not yet a mother, rule 625).
 - Reviews: the child's reviews held in the year.
 - OC3: care leavers whose 17th to 21st birthday falls in the year (looked after for at least
   13 weeks after their 14th birthday, some of it after their 16th, and not looked after on
@@ -30,7 +31,7 @@ from datetime import date
 
 import pandas as pd
 
-from csc.returns.common import RECORD_MAP_COLUMNS, flag, known_by, open_in_year, text
+from csc.returns.common import RECORD_MAP_COLUMNS, flag, known_by, open_in_year, text, ts
 from csc.returns.source import CollectionYear, ReturnSource
 
 # file name of each table in <out>/<la>/ssda903/, in the order they are written
@@ -98,7 +99,7 @@ def build(source: ReturnSource, la_code: str, year: CollectionYear, as_at: date
     episodes = _episodes(all_episodes, year)
     oc3 = _oc3(source, la_code, as_at, persons, all_episodes, year)
     children = sorted(set(episodes.CHILD) | set(oc3.CHILD))
-    header = _header(persons, children, set(episodes.CHILD))
+    header = _header(persons, children, set(episodes.CHILD), year.end)
     reviews = _reviews(source, la_code, as_at, persons, set(episodes.CHILD), year)
     uasc = _uasc(persons, children, year)
     missing = _missing(source, la_code, as_at, persons, set(episodes.CHILD), year)
@@ -155,8 +156,8 @@ def _episodes(all_episodes: pd.DataFrame, year: CollectionYear) -> pd.DataFrame:
     return _frame("Episodes", eps)
 
 
-def _header(persons: pd.DataFrame, children: list[str], looked_after: set[str]
-            ) -> pd.DataFrame:
+def _header(persons: pd.DataFrame, children: list[str], looked_after: set[str],
+            year_end) -> pd.DataFrame:
     people = persons.loc[children].copy() if children else persons.iloc[:0].copy()
     people["CHILD"] = people.person_id
     people["SEX"] = people.sex.map(lambda s: SEX_CODES.get(text(s) or ""))
@@ -170,6 +171,10 @@ def _header(persons: pd.DataFrame, children: list[str], looked_after: set[str]
     # only (DfE rule 628)
     female = (people.sex.map(text) == "F") & people.person_id.isin(looked_after)
     mother = people.mother.map(flag)
+    # a first child born after the year's end is not known to its return (rule 625): the
+    # girl was not a mother in the year
+    born_later = people.mother_child_dob.notna() & (people.mother_child_dob > ts(year_end))
+    mother = mother.mask(born_later & mother.eq(True), False)
     people["MOTHER"] = mother.map({True: "1", False: "0"}).where(female & mother.notna(), None)
     people["MC_DOB"] = dmy(people.mother_child_dob).where(people.MOTHER == "1", None)
     people["_source_table"] = "persons"
@@ -249,10 +254,13 @@ def _oc3(source, la_code, as_at, persons, all_episodes, year) -> pd.DataFrame:
     oc3 = oc3.sort_values("person_id")
     oc3["CHILD"] = oc3.person_id
     oc3["DOB"] = _dob(persons, oc3.person_id)
-    oc3["IN_TOUCH"] = oc3.in_touch.map(text)
-    oc3["ACTIV"] = oc3.activity.map(text)
-    oc3["ACCOM"] = oc3.accommodation.map(text)
     has_contact = oc3.contact_date.notna()
+    # no keeping-in-touch record within the window: the LA was not in touch around the
+    # birthday (IN_TOUCH NO, activity and accommodation 0, as the DfE codes it; rule 133
+    # rejects a blank accommodation)
+    oc3["IN_TOUCH"] = oc3.in_touch.map(text).where(has_contact, "NO")
+    oc3["ACTIV"] = oc3.activity.map(text).where(has_contact, "0")
+    oc3["ACCOM"] = oc3.accommodation.map(text).where(has_contact, "0")
     oc3["_source_table"] = has_contact.map({True: "care_leaver_contacts", False: "persons"})
     oc3["_record_id"] = oc3.person_id.where(
         ~has_contact, oc3.person_id + "|" + oc3.contact_date.dt.strftime("%Y-%m-%d"))

@@ -33,8 +33,19 @@ from csc.generate import generate
 # Every other column of every file is the same as before, value for value (checked against
 # the v1 generator: only persons.upn differs), and so are the demo's published figures.
 # Before: scale 4070b829..., demo a7efc03e....
-SCALE_SHA256 = "11175cfa411b991e0df653a2e9fdd7e05084b8089823eb894389cda87d19cf8e"
-DEMO_SHA256 = "25e17ae5f13c573d22110ab59aa4b2ac4a64369619a91cdc861d5b30c16e5238"
+# Both re-recorded (December 2026) for the DfE's validation rules (docs/returns.md): an
+# uncalibrated LA's referral closures, care episodes' codes and the sex of its children in
+# care made consistent (csc.generate.realism, a stream of its own) and its suitable care
+# leavers' accommodation never S1 or X1: the scale run's v1 files change, the demo's do not.
+# In both, v2 fields only: UN1 before school age and no UN4 for a child in care, the LA's
+# own provision placed in the LA (a stream of its own), neighbouring postcodes only of
+# authorities the 2021 lookup knows, one CIN plan at a time (the demo's drops lose the
+# overlapping CIN plans; the statutory stream's later draws, after the postcodes, move).
+# The demo's marts are identical to those built before (bench/compare_marts.py; only
+# meta.loaded_drops' rows read differ) and marts_cells reproduces 440 / 445.
+# Before: scale 11175cfa..., demo 25e17ae5....
+SCALE_SHA256 = "f4d8e9627b7723d3612ff63ffed085291e3d5156642afd1617ed642dc8b93f2c"
+DEMO_SHA256 = "d1369147a2d3843374e5d42698fda72a4c6e2a9e39adfc928947b8345bd61025"
 
 
 def tree_sha256(*folders: Path) -> str:

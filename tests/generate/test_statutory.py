@@ -92,8 +92,12 @@ def test_upns_are_valid_and_a_missing_one_has_a_reason(last_drop) -> None:
         assert upn[0] == letters[sum(int(c) * (i + 2) for i, c in enumerate(upn[1:])) % 23]
     for upn, unknown, born in rows:
         assert (upn is None) == (unknown is not None)
-        if unknown == "UN1":  # under 6 at the extract (the census wants UN2-UN7 after)
-            assert born > "2008-04-14"
+        if unknown == "UN1":  # under 4 on the 31 August before the extract (903 rule 209)
+            assert born > "2009-08-31"
+    # never UN4 (UPN not yet obtained) for a child who has been in care (903 rule 210)
+    assert last_drop.execute(
+        """select count(*) from persons where upn_unknown = 'UN4' and person_id in
+           (select person_id from cla_episodes)""").fetchone()[0] == 0
 
 
 def test_v2_dates_and_codes_are_consistent(last_drop) -> None:
@@ -131,6 +135,12 @@ def test_cin_plans_never_overlap_a_cp_plan_and_stay_in_their_referral(last_drop)
               or c.end_date > r.closure_date
               or r.closure_reason in ('RC8', 'RC9') or r.referral_nfa = 'Y'"""
     ).fetchone()[0] == 0
+    # one CIN plan at a time, never even on the same day (CIN census rules 4004, 4014)
+    assert last_drop.execute(
+        """select count(*) from cin_plans a join cin_plans b
+             on a.person_id = b.person_id and a.cin_plan_id <> b.cin_plan_id
+           where a.start_date >= b.start_date
+             and a.start_date <= coalesce(b.end_date, '9999-12-31')""").fetchone()[0] == 0
 
 
 def test_missing_episodes_are_inside_care_and_never_overlap(last_drop) -> None:

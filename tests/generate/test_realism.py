@@ -1,0 +1,92 @@
+"""An uncalibrated LA's codes come out in the combinations the DfE's rules require
+(csc.generate.realism): care episodes' legal status, placement, provider and reasons, and
+referral closures, read from the last drop of a small generated LA."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from csc.contract import load_contract
+from csc.generate import generate
+
+CONTRACT = load_contract()
+
+
+@pytest.fixture(scope="module")
+def drop(tmp_path_factory) -> duckdb.DuckDBPyConnection:
+    """One uncalibrated LA (805), two years, the final drop, one view per RAISE file."""
+    landing = tmp_path_factory.mktemp("realism") / "landing"
+    generate(landing, ["805"], date(2022, 4, 1), date(2024, 3, 31), "final", seed=5,
+             sizes=[2500.0], workers=1)
+    folder = sorted(p for p in Path(landing).iterdir() if p.is_dir())[-1]
+    con = duckdb.connect()
+    for table in CONTRACT.tables.values():
+        path = folder / table.relative_path
+        if table.system == "raise" and path.exists():
+            con.execute(f"create view {table.name} as select * from read_csv('{path}', "
+                        "all_varchar = true)")
+    con.execute("""create view eps as
+        select e.*, p.date_of_birth::date as dob, p.sex,
+               lag(legal_status) over w as ls_before, lag(placement_type) over w as place_before,
+               lag(placement_provider) over w as provider_before,
+               lag(placement_postcode) over w as postcode_before,
+               lag(end_date) over w as end_before
+        from cla_episodes e join persons p using (la_code, person_id)
+        window w as (partition by e.person_id order by e.start_date::date)""")
+    return con
+
+
+def _count(con: duckdb.DuckDBPyConnection, where: str) -> int:
+    return con.execute(f"select count(*) from eps where {where}").fetchone()[0]
+
+
+def test_legal_status_changes_only_where_the_reason_for_the_episode_says(drop) -> None:
+    assert _count(drop, "true") > 300
+    assert _count(drop, "ls_before is not null and end_before = start_date") > 100
+    follows = "ls_before is not null and end_before = start_date and "
+    # L: legal status only (434); P, T: placement only (435); B, U: both (436)
+    assert _count(drop, follows + """reason_new_episode = 'L' and (legal_status = ls_before
+        or placement_type <> place_before or placement_provider <> provider_before
+        or placement_postcode <> postcode_before)""") == 0
+    assert _count(drop, follows + "reason_new_episode in ('P', 'T') "
+                                  "and legal_status <> ls_before") == 0
+    assert _count(drop, follows + "reason_new_episode in ('B', 'U') "
+                                  "and legal_status = ls_before") == 0
+    assert _count(drop, follows + "reason_new_episode <> 'L' and placement_type = 'P1' "
+                                  "and place_before = 'P1'") == 0  # a move that moves
+
+
+def test_placements_legal_statuses_and_providers_fit_the_child(drop) -> None:
+    assert _count(drop, "placement_type like 'T%'") == 0  # no temporary placements
+    assert _count(drop, "placement_type = 'S1' and start_date::date < dob + interval 4 year"
+                  ) == 0
+    assert _count(drop, "placement_type = 'H5' and start_date::date < dob + interval 16 year"
+                  ) == 0
+    assert _count(drop, "legal_status in ('L1', 'J2')") == 0
+    assert _count(drop, "legal_status like 'J%' and start_date::date < dob + interval 10 year"
+                  ) == 0
+    assert _count(drop, "placement_type = 'P1' and legal_status = 'V2'") == 0
+    assert _count(drop, "placement_type = 'P1' and placement_provider <> 'PR0'") == 0
+    assert _count(drop, "placement_type = 'Z1' and placement_provider is not null") == 0
+    assert _count(drop, """placement_provider = 'PR3' and (placement_type like 'U%'
+                           or placement_type like 'A%' or placement_type in ('K1', 'K2'))""") == 0
+    assert _count(drop, "placement_type like 'A%' and legal_status <> 'E1'") == 0
+    assert _count(drop, "sex not in ('M', 'F')") == 0
+
+
+def test_reasons_ceased_are_codes_of_the_time(drop) -> None:
+    assert _count(drop, "reason_ceased in ('E43', 'E44')") == 0
+    assert _count(drop, "reason_ceased in ('E45', 'E46') and placement_type not like 'U%'") == 0
+    assert _count(drop, "reason_ceased in ('E11', 'E12') and placement_type not like 'A%'") == 0
+    assert _count(drop, "reason_ceased = 'E5' and end_date::date < dob + interval 14 year") == 0
+
+
+def test_a_referral_that_went_on_is_not_closed_as_if_it_had_not(drop) -> None:
+    assert drop.execute("select count(*) from s47_enquiries").fetchone()[0] > 20
+    assert drop.execute(
+        """select count(*) from referrals r join s47_enquiries s using (la_code, referral_id)
+           where r.closure_reason in ('RC8', 'RC9')""").fetchone()[0] == 0
