@@ -9,6 +9,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from csc.commands.options import add_reports, add_warehouse
 from csc.config import stale_after_days, warehouse_paths
 
 
@@ -19,11 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                      "otherwise 1 with the reason, and the published "
                                      "warehouse is untouched.")
     ref.add_argument("--landing", required=True, help="folder holding the extract drops")
-    ref.add_argument("--warehouse", default=None,
-                     help="published DuckDB file (default: $CSC_WAREHOUSE or warehouse/csc.duckdb)")
-    ref.add_argument("--reports", default=None,
-                     help="folder for the rendered reports (default: reports/ beside the "
-                          "warehouse folder)")
+    add_warehouse(ref)
+    add_reports(ref)
     ref.add_argument("--stale-after-days", type=int, default=None, metavar="DAYS",
                      help="warn when the newest extract loaded is more than DAYS days old "
                           "(default: $CSC_STALE_AFTER_DAYS or 2; docs/operations.md)")

@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from csc.commands.options import add_warehouse
 from csc.config import DEFAULT_REPORTS, warehouse_paths
 
 DEFAULT_LA = "808"
@@ -18,8 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Render the Cabinet report (Appendix 2 and Table 1 as a web page and an "
                     "Excel workbook) and the performance-clinic view for one local authority "
                     "and reporting period, from the published warehouse (opened read-only).")
-    rep.add_argument("--warehouse", default=None,
-                     help="published DuckDB file (default: $CSC_WAREHOUSE or warehouse/csc.duckdb)")
+    add_warehouse(rep)
     rep.add_argument("--period", default=None,
                      help="reporting period, e.g. '2013-14 Q4' or '2012-13' (default: the "
                           "latest complete period in the warehouse)")

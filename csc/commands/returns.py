@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from csc.commands.options import add_warehouse
 from csc.config import warehouse_paths
 
 
@@ -20,9 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "Returns hold personal data: they go only to the folder named by --out.")
     ret.add_argument("--year", required=True,
                      help="collection year, e.g. 2023-24 (1 April 2023 to 31 March 2024)")
-    ret.add_argument("--warehouse", default=None,
-                     help="published DuckDB file; the work file beside it is read "
-                          "(default: $CSC_WAREHOUSE or warehouse/csc.duckdb)")
+    add_warehouse(ret, reads="the work file beside it is read")
     ret.add_argument("--as-at", default=None, metavar="DATE",
                      help="the date of a loaded extract (YYYY-MM-DD): the returns as the "
                           "records stood then (default: the newest extract loaded)")

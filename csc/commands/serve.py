@@ -17,6 +17,7 @@ import os
 import sys
 from pathlib import Path
 
+from csc.commands.options import add_reports, add_warehouse
 from csc.config import DEFAULT_LANDING, PROJECT_DIR, warehouse_paths
 
 DEPLOYMENT_NAME = "nightly"
@@ -37,11 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help=f"time zone of the cron line (default: {DEFAULT_TIMEZONE})")
     srv.add_argument("--landing", default=str(DEFAULT_LANDING),
                      help="folder holding the extract drops (default: landing)")
-    srv.add_argument("--warehouse", default=None,
-                     help="published DuckDB file (default: $CSC_WAREHOUSE or warehouse/csc.duckdb)")
-    srv.add_argument("--reports", default=None,
-                     help="folder for the rendered reports (default: reports/ beside the "
-                          "warehouse folder)")
+    add_warehouse(srv)
+    add_reports(srv)
     srv.add_argument("--name", default=DEPLOYMENT_NAME,
                      help=f"deployment name (default: {DEPLOYMENT_NAME})")
     srv.add_argument("--register-only", action="store_true",
