@@ -22,6 +22,7 @@ Both copy every file they do not change, columns and tables the contract does no
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -86,6 +87,34 @@ def _write(con, table: Table, src: Path, dst: Path, updates: pd.DataFrame | None
     return count
 
 
+# Writes one table of the new drop (its path in the last drop, its path in the new one) and
+# returns (rows written, records added, records changed); or None: the table is unchanged.
+TableWriter = Callable[[Table, Path, Path], "tuple[int, int, int] | None"]
+
+
+def _walk(con, last: Path, new: Path, contract: Contract, write: TableWriter) -> NightChanges:
+    """Write drop `new` from drop `last`, table by table of the contract (`write` decides
+    each table; a table it leaves unchanged is copied as it is), then copy every other file
+    of `last`. The walk both nights share."""
+    rows = added = updated = 0
+    written: set[Path] = set()
+    for table in contract.tables.values():
+        src = last / table.relative_path
+        if not src.exists():
+            continue
+        dst = new / table.relative_path
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        written.add(dst)
+        result = write(table, src, dst)
+        if result is None:
+            shutil.copyfile(src, dst)
+            rows += con.execute(f"select count(*) from {_read(con, src)}").fetchall()[0][0]
+            continue
+        rows, added, updated = rows + result[0], added + result[1], updated + result[2]
+    _copy_unknown(last, new, written)
+    return NightChanges(rows=rows, added=added, updated=updated)
+
+
 class _suppress:
     def __enter__(self):
         return self
@@ -104,23 +133,13 @@ def stress_night(last: Path, new: Path, day: date | None = None,
     rng = rng or np.random.default_rng()
     every = max(1, round(1 / fraction))
     salt = int(rng.integers(0, 2**31))
-    rows = changed = 0
-    written: set[Path] = set()
     with duckdb.connect() as con:
-        for table in contract.tables.values():
-            src = last / table.relative_path
-            if not src.exists():
-                continue
-            dst = new / table.relative_path
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            written.add(dst)
+        def write(table: Table, src: Path, dst: Path) -> tuple[int, int, int] | None:
             read = _read(con, src)
             coded = [c for c in table.columns if c.name not in table.key
                      and (c.codes or c.code_list)]
             if not coded:
-                shutil.copyfile(src, dst)
-                rows += con.execute(f"select count(*) from {read}").fetchall()[0][0]
-                continue
+                return None
             col = coded[0]
             codes = list(col.codes or contract.code_lists[col.code_list])
             other = ", ".join(f"'{c}'" for c in codes[1:] + codes[:1])
@@ -137,9 +156,9 @@ def stress_night(last: Path, new: Path, day: date | None = None,
                 to '{dst}' (header true, delimiter ',')""")
             counted = con.execute(
                 f"select count(*), count(*) filter (where {pick}) from {read}").fetchall()[0]
-            rows, changed = rows + counted[0], changed + counted[1]
-    _copy_unknown(last, new, written)
-    return NightChanges(rows=rows, added=0, updated=changed)
+            return counted[0], 0, counted[1]
+
+        return _walk(con, last, new, contract, write)
 
 
 # --- the realistic night ------------------------------------------------------------------
@@ -170,6 +189,18 @@ def _per_year(con, path: Path, date_col: str, last_day: date) -> dict[str, int]:
     return dict(rows)
 
 
+def _pick_per_la(rng: np.random.Generator, rows: pd.DataFrame, per_year: dict[str, float],
+                 per: int = 1) -> pd.DataFrame:
+    """For each LA of `rows`, a day's count of `rows` at random (one in `per` of its
+    `per_year`, at most all of them), without repeats; the LAs' picks in one frame."""
+    picked = []
+    for la, group in rows.groupby("la_code"):
+        n = min(len(group), _daily(rng, per_year.get(la, 0) / per))
+        if n:
+            picked.append(group.iloc[rng.choice(len(group), size=n, replace=False)])
+    return pd.concat(picked) if picked else pd.DataFrame(columns=rows.columns)
+
+
 def _closing(con, rng, path: Path, key: list[str], start_col: str, end_col: str,
              last_day: date, day: date, extra: str = "") -> pd.DataFrame:
     """Open records (no `end_col`, started by `day`) each LA closes on `day`: the LA's
@@ -182,12 +213,7 @@ def _closing(con, rng, path: Path, key: list[str], start_col: str, end_col: str,
         select {keys} from {_read(con, path)} as r
         where "{end_col}" is null and try_cast("{start_col}" as date) <= date '{day}'
         {extra}""").df()
-    picked = []
-    for la, group in open_rows.groupby("la_code"):
-        n = min(len(group), _daily(rng, closed_per_year.get(la, 0)))
-        if n:
-            picked.append(group.iloc[rng.choice(len(group), size=n, replace=False)])
-    return pd.concat(picked) if picked else pd.DataFrame(columns=key)
+    return _pick_per_la(rng, open_rows, closed_per_year)
 
 
 def realistic_night(last: Path, new: Path, day: date | None = None,
@@ -293,13 +319,8 @@ def realistic_night(last: Path, new: Path, day: date | None = None,
               and coalesce(referral_nfa, 'N') <> 'Y'""")
 
         def started_on(table: str, date_col: str) -> pd.DataFrame:
-            per_year = _per_year(con, path[table], date_col, last_day)
-            picked = []
-            for la, group in open_referrals.groupby("la_code"):
-                n = min(len(group), _daily(rng, per_year.get(la, 0)))
-                if n:
-                    picked.append(group.iloc[rng.choice(len(group), size=n, replace=False)])
-            return pd.concat(picked) if picked else pd.DataFrame()
+            return _pick_per_la(rng, open_referrals,
+                                _per_year(con, path[table], date_col, last_day))
 
         assessed = started_on("assessments", "start_date")
         if len(assessed):
@@ -332,13 +353,8 @@ def realistic_night(last: Path, new: Path, day: date | None = None,
                               where k.la_code = e.la_code and k.s47_id = e.s47_id)""")
         conferences_per_year = _per_year(con, path["cp_conferences"], "conference_date",
                                          last_day)
-        held = []
-        for la, group in open_enquiries.groupby("la_code"):
-            n = min(len(group), _daily(rng, conferences_per_year.get(la, 0) / 3))
-            if n:
-                held.append(group.iloc[rng.choice(len(group), size=n, replace=False)])
-        if held:
-            held = pd.concat(held)
+        held = _pick_per_la(rng, open_enquiries, conferences_per_year, per=3)
+        if len(held):
             plan = rng.random(len(held)) < 0.8
             plan_ids = np.array(_new_ids("CP", event, len(held)), dtype=object)
             adds["cp_conferences"].append(pd.DataFrame({
@@ -463,24 +479,15 @@ def realistic_night(last: Path, new: Path, day: date | None = None,
             nfa["referral_nfa"] = "Y"
             updates["referrals"].append(nfa)
 
-        rows = added = updated = 0
-        written: set[Path] = set()
-        for name, table in contract.tables.items():
-            src = path[name]
-            if not src.exists():
-                continue
-            dst = new / table.relative_path
-            written.add(dst)
-            new_rows = pd.concat(adds[name]) if adds[name] else None
-            changed = (pd.concat(updates[name]).drop_duplicates(list(table.key), keep="last")
-                       if updates[name] else None)
+        def write(table: Table, src: Path, dst: Path) -> tuple[int, int, int] | None:
+            new_rows = pd.concat(adds[table.name]) if adds[table.name] else None
+            changed = (pd.concat(updates[table.name])
+                       .drop_duplicates(list(table.key), keep="last")
+                       if updates[table.name] else None)
             if new_rows is None and changed is None:
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src, dst)
-                rows += con.execute(f"select count(*) from {_read(con, src)}").fetchall()[0][0]
-                continue
-            rows += _write(con, table, src, dst, changed, new_rows)
-            added += 0 if new_rows is None else len(new_rows)
-            updated += 0 if changed is None else len(changed)
-    _copy_unknown(last, new, written)
-    return NightChanges(rows=rows, added=added, updated=updated)
+                return None
+            return (_write(con, table, src, dst, changed, new_rows),
+                    0 if new_rows is None else len(new_rows),
+                    0 if changed is None else len(changed))
+
+        return _walk(con, last, new, contract, write)
