@@ -43,6 +43,7 @@ class DemoRefresh:
     to_exit: float
     flow_time: str
     slowest: list[tuple[str, float]] = field(default_factory=list)
+    node_seconds: dict[str, float] = field(default_factory=dict)
     load_start: str = ""
     load_end: str = ""
 
@@ -61,6 +62,9 @@ class DemoRefresh:
         out = [f"demo refresh: process start to the first step {fmt(self.to_first_step)}, "
                f"to the summary {fmt(self.to_summary)}, to exit {fmt(self.to_exit)}",
                f"    flow's step times: {self.flow_time or '(no summary)'}"]
+        if self.node_seconds:
+            out.append("    dbt build's nodes' own seconds (2 threads): " + ", ".join(
+                f"{kind} {seconds:.1f} s" for kind, seconds in self.node_seconds.items()))
         if self.slowest:
             out.append("    dbt build's slowest nodes: " + ", ".join(
                 f"{name} {seconds:.1f} s" for name, seconds in self.slowest))
@@ -76,19 +80,24 @@ def generate_demo(landing: Path) -> float:
     return time.perf_counter() - started
 
 
-def slowest_nodes(since: float, count: int = 8) -> list[tuple[str, float]]:
+def build_nodes(since: float, count: int = 8
+                ) -> tuple[list[tuple[str, float]], dict[str, float]]:
     """The `count` slowest nodes of the dbt build that wrote target/run_results.json after
-    `since` (epoch seconds), by their own execution time; [] when no such file."""
+    `since` (epoch seconds), by their own execution time, and the nodes' own seconds by
+    kind (model, test, unit_test, seed); ([], {}) when no such file."""
     results = PROJECT / "target" / "run_results.json"
     if not results.is_file() or results.stat().st_mtime < since:
-        return []
+        return [], {}
     data = json.loads(results.read_text())
     if data.get("args", {}).get("which") != "build":
-        return []
-    nodes = [(r["unique_id"].split(".")[-1] if r["unique_id"].startswith(("model.", "seed."))
-              else r["unique_id"].split(".", 1)[1], float(r.get("execution_time") or 0))
-             for r in data.get("results", [])]
-    return sorted(nodes, key=lambda n: -n[1])[:count]
+        return [], {}
+    nodes, kinds = [], {}
+    for r in data.get("results", []):
+        kind, _, name = r["unique_id"].partition(".")
+        seconds = float(r.get("execution_time") or 0)
+        nodes.append((name.split(".")[-1] if kind in ("model", "seed") else name, seconds))
+        kinds[kind] = kinds.get(kind, 0.0) + seconds
+    return sorted(nodes, key=lambda n: -n[1])[:count], kinds
 
 
 def timed_refresh(landing: Path, warehouse: Path, log: Path) -> DemoRefresh:
@@ -116,8 +125,9 @@ def timed_refresh(landing: Path, warehouse: Path, log: Path) -> DemoRefresh:
     to_exit = time.perf_counter() - started
     if rc != 0:
         sys.exit(f"csc refresh failed (rc {rc}); see {log}")
-    return DemoRefresh(first, summary, to_exit, flow_time, slowest_nodes(wall_start),
-                       load_start, load_average())
+    slowest, kinds = build_nodes(wall_start)
+    return DemoRefresh(first, summary, to_exit, flow_time, slowest, kinds, load_start,
+                       load_average())
 
 
 def main(argv: list[str] | None = None) -> int:

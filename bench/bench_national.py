@@ -47,7 +47,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-from bench_demo_refresh import generate_demo, load_average, timed_refresh
+from bench_demo_refresh import build_nodes, generate_demo, load_average, timed_refresh
 from bench_load import (  # the same floors as the loader benchmark
     bare_copy_seconds,
     bare_count_seconds,
@@ -129,6 +129,17 @@ def refresh_detail(output: str) -> str:
     return "; ".join(parts)
 
 
+def nodes_detail(since: float) -> str:
+    """The dbt build's nodes' own seconds by kind and its five slowest nodes, from the
+    run_results.json a build wrote after `since` (epoch seconds); '' when none."""
+    slowest, kinds = build_nodes(since, count=5)
+    if not kinds:
+        return ""
+    return ("\n    dbt nodes' own seconds: "
+            + ", ".join(f"{kind} {seconds:,.1f} s" for kind, seconds in kinds.items())
+            + "; slowest: " + ", ".join(f"{name} {seconds:,.1f} s" for name, seconds in slowest))
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -183,10 +194,12 @@ def nightly_increment(landing: Path, warehouse: Path, logs: Path, night: str = "
     changes = make(landing / dates[-1], landing / new_date.isoformat(), new_date,
                    np.random.default_rng(len(dates)))
     refresh = CSC + ["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]
+    since = time.time()
     seconds, peak, out = measured(refresh, logs / f"refresh-{night}-night.log")
     return Step(f"nightly increment, {night} night", seconds, peak, changes.rows,
                 f"{changes.added:,} records added, {changes.updated:,} changed "
-                f"({100 * changes.changed / changes.rows:.2f}%); " + refresh_detail(out))
+                f"({100 * changes.changed / changes.rows:.2f}%); " + refresh_detail(out)
+                + nodes_detail(since))
 
 
 def increment_only(root: Path, full_seconds: float) -> int:
@@ -267,8 +280,10 @@ def main(argv: list[str] | None = None) -> int:
           f"({copy_s / scan_s:.1f}x the bare scan)", flush=True)
 
     refresh = CSC + ["refresh", "--landing", str(landing), "--warehouse", str(warehouse)]
+    since = time.time()
     seconds, peak, out = measured(refresh, logs / "refresh-full.log")
-    full = Step("full refresh", seconds, peak, scan_rows, refresh_detail(out))
+    full = Step("full refresh", seconds, peak, scan_rows,
+                refresh_detail(out) + nodes_detail(since))
     steps.append(full)
     print(full.line(), flush=True)
 
