@@ -68,6 +68,8 @@ print(json.dumps({"rc": rc, "seconds": time.perf_counter() - t,
 """
 TIMES = re.compile(r"Time:\s+(.*)")
 BUILD = re.compile(r"dbt build:\s+(.*)")
+CARRIED = re.compile(r"records of [\d,]+ of [\d,]+ children computed on \S+, the rest carried "
+                     r"from [\d-]+")
 # Issue 22's targets.
 TARGETS = {"refresh_vs_copy": 10.0, "peak_gib": 8.0, "realistic_share": 0.05,
            "stress_share": 0.25, "query_p95_ms": 50.0}
@@ -123,7 +125,8 @@ def refresh_detail(output: str) -> str:
     """The flow's own step times and what its dbt build did (full, incremental, skipped)."""
     parts = []
     if build := BUILD.findall(output):
-        parts.append(f"dbt build: {build[-1]}")
+        carried = CARRIED.findall(output)
+        parts.append(f"dbt build: {build[-1]}" + (f", {carried[-1]}" if carried else ""))
     if found := TIMES.findall(output):
         parts.append(f"flow time: {found[-1]}")
     return "; ".join(parts)
