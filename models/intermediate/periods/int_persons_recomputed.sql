@@ -8,6 +8,17 @@
 {% set person_tables = ['persons', 'allocations', 'contacts', 'referrals', 'assessments',
                         's47_enquiries', 'cp_conferences', 'cp_plans', 'cla_episodes',
                         'cla_reviews', 'care_leaver_contacts'] %}
+{#- the versions that say which CAF children changed: the CAF child's own, its
+    assessments' and its links' -#}
+{% set caf_child_versions = [ref('stg_caf__caf_children'), ref('int_source__caf_assessments'),
+                             ref('stg_linkage__caf_person_links')] %}
+{#- records that refer to another record by its id: (referring table, referred table, the
+    referred record's id); the two may belong to different children -#}
+{% set references = [('referrals', 'contacts', 'contact_id'),
+                     ('assessments', 'referrals', 'referral_id'),
+                     ('s47_enquiries', 'referrals', 'referral_id'),
+                     ('cp_conferences', 's47_enquiries', 's47_id'),
+                     ('cp_conferences', 'cp_plans', 'cp_plan_id')] %}
 with carry as (
     select carried_from from {{ ref('int_latest_carry') }}
     where carried_from is not null
@@ -25,23 +36,14 @@ changed_records as (
 ),
 
 changed_caf_children as (
+    {% for relation in caf_child_versions %}
     select versions.la_code, versions.caf_child_id
-    from {{ ref('stg_caf__caf_children') }} as versions
+    from {{ relation }} as versions
     inner join carry
         on carry.carried_from < versions.valid_from
         or carry.carried_from < versions.valid_to
-    union all
-    select versions.la_code, versions.caf_child_id
-    from {{ ref('int_source__caf_assessments') }} as versions
-    inner join carry
-        on carry.carried_from < versions.valid_from
-        or carry.carried_from < versions.valid_to
-    union all
-    select versions.la_code, versions.caf_child_id
-    from {{ ref('stg_linkage__caf_person_links') }} as versions
-    inner join carry
-        on carry.carried_from < versions.valid_from
-        or carry.carried_from < versions.valid_to
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 -- every person a changed CAF child is or was linked to, by the linkage or by the RAISE id
@@ -64,36 +66,14 @@ changed_through_caf as (
 
 -- LAs where a record, in any version, refers to a record of another child
 entangled_las as (
-    select referrals.la_code
-    from {{ ref('int_source__referrals') }} as referrals
-    inner join {{ ref('int_source__contacts') }} as contacts
-        on contacts.la_code = referrals.la_code and contacts.contact_id = referrals.contact_id
-    where contacts.person_id <> referrals.person_id
-    union all
-    select assessments.la_code
-    from {{ ref('int_source__assessments') }} as assessments
-    inner join {{ ref('int_source__referrals') }} as referrals
-        on referrals.la_code = assessments.la_code
-        and referrals.referral_id = assessments.referral_id
-    where referrals.person_id <> assessments.person_id
-    union all
-    select enquiries.la_code
-    from {{ ref('int_source__s47_enquiries') }} as enquiries
-    inner join {{ ref('int_source__referrals') }} as referrals
-        on referrals.la_code = enquiries.la_code and referrals.referral_id = enquiries.referral_id
-    where referrals.person_id <> enquiries.person_id
-    union all
-    select conferences.la_code
-    from {{ ref('int_source__cp_conferences') }} as conferences
-    inner join {{ ref('int_source__s47_enquiries') }} as enquiries
-        on enquiries.la_code = conferences.la_code and enquiries.s47_id = conferences.s47_id
-    where enquiries.person_id <> conferences.person_id
-    union all
-    select conferences.la_code
-    from {{ ref('int_source__cp_conferences') }} as conferences
-    inner join {{ ref('int_source__cp_plans') }} as plans
-        on plans.la_code = conferences.la_code and plans.cp_plan_id = conferences.cp_plan_id
-    where plans.person_id <> conferences.person_id
+    {% for referring, referred, id in references %}
+    select referring.la_code
+    from {{ ref('int_source__' ~ referring) }} as referring
+    inner join {{ ref('int_source__' ~ referred) }} as referred
+        on referred.la_code = referring.la_code and referred.{{ id }} = referring.{{ id }}
+    where referred.person_id <> referring.person_id
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 everyone_in_entangled_las as (
