@@ -43,19 +43,34 @@
     {{ return('incremental' if keeps_computations() else 'table') }}
 {%- endmacro %}
 
-{#- The stored int_measure_computed of the last build, when this build keeps what it
-    computed (not --full-refresh, an engine that keeps tables, a table already there);
-    none otherwise. Read before int_measure_computed is rebuilt: int_computations_to_run
-    runs upstream of it. -#}
-{% macro stored_computations() -%}
+{#- The intermediate table `identifier` as the last build left it, when this build keeps
+    what earlier builds computed (not --full-refresh, an engine that keeps tables, a table
+    already there); none otherwise. -#}
+{% macro stored_intermediate_table(identifier) -%}
     {% if not execute or flags.FULL_REFRESH or not keeps_computations() %}
         {{ return(none) }}
     {% endif %}
     {% set relation = adapter.get_relation(
         database=target.database,
         schema=generate_schema_name('intermediate', none),
-        identifier='int_measure_computed') %}
+        identifier=identifier) %}
     {{ return(relation if relation is not none and relation.is_table else none) }}
+{%- endmacro %}
+
+{#- The stored int_measure_computed of the last build (stored_intermediate_table). Read
+    before int_measure_computed is rebuilt: int_computations_to_run runs upstream of it. -#}
+{% macro stored_computations() -%}
+    {{ return(stored_intermediate_table('int_measure_computed')) }}
+{%- endmacro %}
+
+{#- A condition on the rows of `this` (a model keeping computations): the row belongs to a
+    computation this build runs again (int_computations_to_run). -#}
+{% macro run_again_now() -%}
+    exists (
+        select 1 from {{ ref('int_computations_to_run') }} as to_run
+        where to_run.reporting_period = {{ this }}.reporting_period
+          and to_run.as_at = {{ this }}.as_at
+    )
 {%- endmacro %}
 
 {#- pre_hook of a model keeping computations: before new rows are appended, forget the
@@ -65,11 +80,7 @@
 {% macro forget_recomputed_computations() -%}
     {% if is_incremental() %}
         delete from {{ this }}
-        where exists (
-            select 1 from {{ ref('int_computations_to_run') }} as to_run
-            where to_run.reporting_period = {{ this }}.reporting_period
-              and to_run.as_at = {{ this }}.as_at
-        )
+        where {{ run_again_now() }}
         or not exists (
             select 1 from {{ ref('int_period_computations') }} as wanted
             where wanted.reporting_period = {{ this }}.reporting_period
@@ -92,14 +103,7 @@
 {#- The stored int_measure_records of the last build, when this build may carry records
     from it (as stored_computations); none otherwise. -#}
 {% macro stored_records() -%}
-    {% if not execute or flags.FULL_REFRESH or not keeps_computations() %}
-        {{ return(none) }}
-    {% endif %}
-    {% set relation = adapter.get_relation(
-        database=target.database,
-        schema=generate_schema_name('intermediate', none),
-        identifier='int_measure_records') %}
-    {{ return(relation if relation is not none and relation.is_table else none) }}
+    {{ return(stored_intermediate_table('int_measure_records')) }}
 {%- endmacro %}
 
 {#- The records models whose records are not the child's own (CAF assessments belong to a
@@ -139,10 +143,6 @@
 {% macro forget_carried_records(when) -%}
     {% if is_incremental() %}
         delete from {{ this }}
-        where {{ 'not' if when == 'after' }} exists (
-            select 1 from {{ ref('int_computations_to_run') }} as to_run
-            where to_run.reporting_period = {{ this }}.reporting_period
-              and to_run.as_at = {{ this }}.as_at
-        )
+        where {{ 'not' if when == 'after' }} {{ run_again_now() }}
     {% endif %}
 {%- endmacro %}
