@@ -29,7 +29,7 @@ from csc.generate.contacts import FRONT_DOOR_STREAM, delay_decisions, pull_back_
 from csc.generate.dirt import DIRT_STREAM, TRUTH_COLUMNS, TableDirt, plan_dirt
 from csc.generate.drops import DropWriter, encode_drops
 from csc.generate.history import build_history
-from csc.generate.realism import REALISM_STREAM, known_sex, make_consistent
+from csc.generate.realism import REALISM_STREAM, fit_the_child, make_consistent
 from csc.generate.reference import demo_reference, synthetic_reference, write_reference
 from csc.generate.service import SERVICE_STREAM
 from csc.generate.statutory import (
@@ -112,7 +112,7 @@ def _build_la(plan: LaPlan, working_days: WorkingDays, seed: int, horizon_end: i
                              np.random.default_rng([seed, SERVICE_STREAM]),
                              born_before_caf=not plan.calibrated)
     if not plan.calibrated:
-        known_sex(history, tables, realism)
+        fit_the_child(history, tables, realism)
     add_statutory_fields(plan.la_code, history, tables,
                          np.random.default_rng([seed, STATUTORY_STREAM]), horizon_end,
                          np.random.default_rng([seed, OWN_PROVISION_STREAM]))

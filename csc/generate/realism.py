@@ -9,6 +9,15 @@ random stream of its own (the LA's seed and REALISM_STREAM). The calibrated demo
 it is: its draws, and so its published figures, do not change (docs/generator.md).
 
 What it corrects (the DfE rule each correction meets in brackets):
+- assessments and section 47 enquiries, one at a time per child: a referral received while
+  the child's case is open joins its CIN episode (csc.returns.cin_census), and the history
+  gives each referral its own assessment and, for some, its own enquiry. An assessment that
+  would start before another of the child's is completed and authorised (up to 10 days
+  after) is not started: the new referral's concerns go into the open one (CIN census
+  8896, 8863Q); so is an enquiry that would start while another of the child's is under
+  way (to its initial conference, else its end) and has no conference of its own (8890).
+- referrals: one is not closed before its assessments are completed (8565): the closure
+  moves to the last completion.
 - referrals: one that led to a section 47 enquiry or a CP plan, or that shares its child's
   CIN episode (received while it was open) with such a referral or with one that went on
   after assessment (which may have a CIN plan), is not closed "after assessment, no further
@@ -33,8 +42,9 @@ What it corrects (the DfE rule each correction meets in brackets):
 - reason ceased: the codes retired in 2016 for special guardianship (E43, E44) and the
   former-foster-carer ones (E45, E46) where the last placement was not fostering (516)
   become E47, E48; independent living (E5) under 14 becomes E8 (387).
-- persons (once the tables are built, `known_sex`): a child looked after has a known sex
-  (101).
+- once the tables are built (`fit_the_child`): a child looked after has a known sex (101);
+  a review before the child's 4th birthday has participation PN0 (441: the tables tell age
+  4 by 4 x 365 days, a day late where a 29 February falls between).
 """
 
 from __future__ import annotations
@@ -46,6 +56,7 @@ import pyarrow as pa
 from csc.generate.calendar import add_months
 from csc.generate.context import NEVER, NONE
 from csc.generate.history import LaHistory
+from csc.generate.statutory import AUTHORISATION_DELAY_MAX
 
 REALISM_STREAM = 1904  # np.random.default_rng([seed, 1904])
 
@@ -54,9 +65,84 @@ NO_PROVIDER = ""
 
 def make_consistent(history: LaHistory, rng: np.random.Generator) -> None:
     """Correct the history's code combinations in place (see the module's docstring); the
-    tables built from it get `known_sex` after."""
+    tables built from it get `fit_the_child` after."""
+    _one_assessment_at_a_time(history)
+    _one_enquiry_at_a_time(history)
+    _closed_after_assessments(history)
     _closure_reasons(history)
     history.episodes = _episodes(history, rng)
+
+
+def _not_overlapping(person: np.ndarray, start: np.ndarray, stop: np.ndarray,
+                     inclusive: bool) -> np.ndarray:
+    """Which spells to keep (in their order) so that none of a person's kept spells starts
+    while an earlier kept one is under way: from its start to `stop` (NONE: still open),
+    `stop` itself included when `inclusive`. Ties keep the first in the arrays' order."""
+    stop = np.where(stop == NONE, NEVER, stop)
+    order = np.lexsort((np.arange(len(start)), start, person))
+    keep = np.ones(len(start), dtype=bool)
+    last_person, busy_until = None, -1
+    for i in order:
+        if person[i] != last_person:
+            last_person, busy_until = person[i], -1
+        elif start[i] < busy_until or (inclusive and start[i] == busy_until):
+            keep[i] = False
+            continue
+        busy_until = max(busy_until, stop[i])
+    return keep
+
+
+def _one_assessment_at_a_time(history: LaHistory) -> None:
+    assessments = history.assessments
+    person = history.referrals.person.to_numpy()[assessments.referral_id.to_numpy()]
+    # under way until authorised, up to AUTHORISATION_DELAY_MAX days after completion
+    # (csc.generate.statutory draws the day later)
+    completed = assessments.completed.to_numpy().astype(np.int64)
+    stop = np.where(completed == NONE, NONE, completed + AUTHORISATION_DELAY_MAX)
+    keep = _not_overlapping(person, assessments.start.to_numpy().astype(np.int64), stop,
+                            inclusive=False)
+    history.assessments = assessments[keep].reset_index(drop=True)
+
+
+def _one_enquiry_at_a_time(history: LaHistory) -> None:
+    """Enquiries are numbered by position (s47_id): the kept ones are numbered again, and
+    their conferences and CP plans follow."""
+    enquiries = history.enquiries
+    person = history.referrals.person.to_numpy()[enquiries.referral_id.to_numpy()]
+    icpc = enquiries.icpc.to_numpy().astype(np.int64)
+    stop = np.where(icpc != NONE, icpc, enquiries.end.to_numpy().astype(np.int64))
+    keep = _not_overlapping(person, enquiries.start.to_numpy().astype(np.int64), stop,
+                            inclusive=True)
+    s47 = enquiries.s47_id.to_numpy().astype(np.int64)
+    conferred = (np.isin(s47, history.conferences.s47_id.to_numpy())
+                 | np.isin(s47, history.plans.s47_id.to_numpy()) | (icpc != NONE))
+    keep |= conferred  # an enquiry that led to a conference stays (none such seen)
+    if keep.all():
+        return
+    renumber = np.full(len(enquiries), NONE, dtype=np.int64)
+    renumber[s47[keep]] = np.arange(int(keep.sum()))
+    history.enquiries = enquiries[keep].reset_index(drop=True).assign(
+        s47_id=np.arange(int(keep.sum())))
+    def renumbered(ids: pd.Series) -> np.ndarray:
+        ids = ids.to_numpy().astype(np.int64)
+        return np.where(ids >= 0, renumber[np.maximum(ids, 0)], ids)
+
+    history.conferences = history.conferences.assign(
+        s47_id=renumbered(history.conferences.s47_id))
+    history.plans = history.plans.assign(s47_id=renumbered(history.plans.s47_id))
+
+
+def _closed_after_assessments(history: LaHistory) -> None:
+    referrals = history.referrals
+    assessments = history.assessments
+    completed = assessments.completed.to_numpy().astype(np.int64)
+    done = completed != NONE
+    last = np.full(len(referrals), NONE, dtype=np.int64)
+    np.maximum.at(last, assessments.referral_id.to_numpy().astype(np.int64)[done],
+                  completed[done])
+    closure = referrals.closure.to_numpy().astype(np.int64)
+    early = (closure != NONE) & (closure < last)
+    referrals["closure"] = np.where(early, last, closure)
 
 
 def _closure_reasons(history: LaHistory) -> None:
@@ -210,3 +296,22 @@ def known_sex(history: LaHistory, tables: dict[str, pa.Table],
     sex[unknown] = np.where(rng.random(int(unknown.sum())) < 0.5, "M", "F")
     column = persons.schema.get_field_index("sex")
     tables["persons"] = persons.set_column(column, "sex", pa.array(sex, pa.string()))
+
+
+def fit_the_child(history: LaHistory, tables: dict[str, pa.Table],
+                  rng: np.random.Generator) -> None:
+    """The corrections made once the tables are built (in place): `known_sex`, and a
+    review held before the child's 4th birthday has participation PN0, the code for a child
+    under 4 (SSDA903 rule 441)."""
+    known_sex(history, tables, rng)
+    persons, reviews = tables["persons"], tables["cla_reviews"]
+    dob = pd.Series(persons["date_of_birth"].to_numpy(),
+                    index=persons["person_id"].to_pylist())
+    child_dob = dob.reindex(reviews["person_id"].to_pylist()).to_numpy()
+    held = reviews["review_date"].to_numpy()
+    under_four = held < add_months(child_dob, 4 * 12)
+    code = np.asarray(reviews["participation_code"].to_pylist(), dtype=object)
+    code[under_four] = "PN0"
+    column = reviews.schema.get_field_index("participation_code")
+    tables["cla_reviews"] = reviews.set_column(column, "participation_code",
+                                               pa.array(code, pa.string()))

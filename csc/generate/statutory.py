@@ -74,6 +74,9 @@ RESIDENTIAL = {"K1", "K2", "R3", "S1", "H5"}
 FOSTER = {"U1", "U2", "U3", "U4", "U5", "U6"}
 ADOPTION = {"A3", "A4", "A5", "A6"}
 NO_URN = "XXXXXXX"
+# An assessment is authorised 0-10 days after its completion (never after the referral
+# closed); csc.generate.realism starts no other assessment of the child before then.
+AUTHORISATION_DELAY_MAX = 10
 # Supported accommodation (H5) is Ofsted-registered from this day (903 rule 230, 2023-24).
 H5_REGISTERED = day(date(2023, 10, 29))
 # SSDA903 2025-26: K3 and Z11-Z14 replace H5 and Z1 (rule 146 accepts only the new codes).
@@ -292,7 +295,8 @@ def _assessment_fields(assessments_table: pa.Table, history: LaHistory,
     completed = assessments.completed.to_numpy().astype(np.int64)
     closure = history.referrals.closure.to_numpy().astype(np.int64)[
         assessments.referral_id.to_numpy()]
-    delay = rng.choice(11, size=n, p=[0.35, 0.2, 0.12, 0.08] + [0.25 / 7] * 7)
+    delay = rng.choice(AUTHORISATION_DELAY_MAX + 1, size=n,
+                       p=[0.35, 0.2, 0.12, 0.08] + [0.25 / 7] * 7)
     authorised = np.where(completed == NONE, NONE,
                           np.maximum(completed, np.minimum(completed + delay, closure)))
     how_many = rng.choice([1, 2, 3, 4], size=n, p=[0.35, 0.35, 0.2, 0.1])

@@ -267,49 +267,56 @@ def _oc3(source, la_code, as_at, persons, all_episodes, year) -> pd.DataFrame:
     return _frame("OC3", oc3)
 
 
+def _child_rows(name: str, rows: pd.DataFrame, persons: pd.DataFrame, source_table: str,
+                record_id: pd.Series) -> pd.DataFrame:
+    """The table `name` from `rows` (one per row, in their order, with the table's own
+    columns set): CHILD, DOB where the table has it, and the source record behind each."""
+    rows["CHILD"] = rows.person_id
+    if "DOB" in COLUMNS[name]:
+        rows["DOB"] = _dob(persons, rows.person_id)
+    rows["_source_table"] = source_table
+    rows["_record_id"] = record_id
+    return _frame(name, rows)
+
+
+def _spells_in_year(source, table, la_code, as_at, children, start, end, year,
+                    order) -> pd.DataFrame:
+    """The children's records of `table` whose spell (`start` to `end`) overlaps the year,
+    sorted by `order`."""
+    spells = source.records(table, la_code, as_at)
+    spells = spells[spells.person_id.isin(children)
+                    & open_in_year(spells[start], spells[end], year.start, year.end)]
+    return spells.sort_values(order).copy()
+
+
 def _uasc(persons, children, year) -> pd.DataFrame:
     people = persons.loc[children].copy() if children else persons.iloc[:0].copy()
     # UASC at some time in the year: not those whose status ceased before it (rule 104)
     ceased = people.uasc_ceased_date
     people = people[(people.uasc.map(flag) == True)  # noqa: E712 - None is not UASC
                     & (ceased.isna() | (ceased >= pd.Timestamp(year.start)))]
-    people["CHILD"] = people.person_id
     people["SEX"] = people.sex.map(lambda s: SEX_CODES.get(text(s) or ""))
-    people["DOB"] = dmy(people.date_of_birth)
     people["DUC"] = dmy(known_by(people.uasc_ceased_date, year.end))
-    people["_source_table"] = "persons"
-    people["_record_id"] = people.person_id
-    return _frame("UASC", people)
+    return _child_rows("UASC", people, persons, "persons", people.person_id)
 
 
 def _missing(source, la_code, as_at, persons, children, year) -> pd.DataFrame:
-    spells = source.records("missing_episodes", la_code, as_at)
-    spells = spells[spells.person_id.isin(children)
-                    & open_in_year(spells.start_date, spells.end_date, year.start, year.end)]
-    spells = spells.sort_values(["person_id", "start_date", "missing_id"]).copy()
-    spells["CHILD"] = spells.person_id
-    spells["DOB"] = _dob(persons, spells.person_id)
+    spells = _spells_in_year(source, "missing_episodes", la_code, as_at, children,
+                             "start_date", "end_date", year,
+                             ["person_id", "start_date", "missing_id"])
     spells["MISSING"] = spells.missing_type.map(text)
     spells["MIS_START"] = dmy(spells.start_date)
     spells["MIS_END"] = dmy(known_by(spells.end_date, year.end))
-    spells["_source_table"] = "missing_episodes"
-    spells["_record_id"] = spells.missing_id
-    return _frame("Missing", spells)
+    return _child_rows("Missing", spells, persons, "missing_episodes", spells.missing_id)
 
 
 def _placed_adoption(source, la_code, as_at, persons, children, year) -> pd.DataFrame:
-    placed = source.records("adoptions", la_code, as_at)
-    placed = placed[placed.person_id.isin(children)
-                    & open_in_year(placed.date_placed, placed.date_placed_ceased,
-                                   year.start, year.end)]
-    placed = placed.sort_values(["person_id", "date_placed"]).copy()
+    placed = _spells_in_year(source, "adoptions", la_code, as_at, children, "date_placed",
+                             "date_placed_ceased", year, ["person_id", "date_placed"])
     ceased = known_by(placed.date_placed_ceased, year.end)
-    placed["CHILD"] = placed.person_id
-    placed["DOB"] = _dob(persons, placed.person_id)
     placed["DATE_PLACED"] = dmy(placed.date_placed)
     placed["DATE_PLACED_CEASED"] = dmy(ceased)
     placed["REASON_PLACED_CEASED"] = placed.reason_placed_ceased.map(text).where(
         ceased.notna(), None)
-    placed["_source_table"] = "adoptions"
-    placed["_record_id"] = placed.person_id + "|" + placed.date_placed.dt.strftime("%Y-%m-%d")
-    return _frame("PlacedAdoption", placed)
+    return _child_rows("PlacedAdoption", placed, persons, "adoptions",
+                       placed.person_id + "|" + placed.date_placed.dt.strftime("%Y-%m-%d"))

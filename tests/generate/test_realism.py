@@ -76,6 +76,11 @@ def test_placements_legal_statuses_and_providers_fit_the_child(drop) -> None:
                            or placement_type like 'A%' or placement_type in ('K1', 'K2'))""") == 0
     assert _count(drop, "placement_type like 'A%' and legal_status <> 'E1'") == 0
     assert _count(drop, "sex not in ('M', 'F')") == 0
+    # a review before the 4th birthday (by the calendar) is PN0 (903 rule 441)
+    assert drop.execute("""
+        select count(*) from cla_reviews r join persons p using (la_code, person_id)
+        where r.participation_code <> 'PN0'
+          and r.review_date::date < p.date_of_birth::date + interval 4 year""").fetchone()[0] == 0
 
 
 def test_reasons_ceased_are_codes_of_the_time(drop) -> None:
@@ -90,3 +95,35 @@ def test_a_referral_that_went_on_is_not_closed_as_if_it_had_not(drop) -> None:
     assert drop.execute(
         """select count(*) from referrals r join s47_enquiries s using (la_code, referral_id)
            where r.closure_reason in ('RC8', 'RC9')""").fetchone()[0] == 0
+
+
+def test_one_assessment_and_one_enquiry_at_a_time_and_no_closure_before_them(drop) -> None:
+    """A referral received while the child's case is open joins its CIN episode: no
+    assessment starts before another of the child's is authorised (CIN 8896, 8863Q), no
+    enquiry while another is under way (8890), no referral closes before its assessments
+    are completed (8565)."""
+    assert drop.execute("select count(*) from assessments").fetchone()[0] > 300
+    overlapping_assessments = drop.execute("""
+        select count(*) from assessments a join assessments o
+          on a.la_code = o.la_code and a.person_id = o.person_id
+         and a.assessment_id <> o.assessment_id
+        where o.start_date::date <= a.start_date::date
+          and (o.start_date::date < a.start_date::date or o.assessment_id < a.assessment_id)
+          and (nullif(o.authorisation_date, '') is null
+               or a.start_date::date < o.authorisation_date::date)""").fetchone()[0]
+    assert overlapping_assessments == 0
+    overlapping_enquiries = drop.execute("""
+        select count(*) from s47_enquiries s join s47_enquiries o
+          on s.la_code = o.la_code and s.person_id = o.person_id and s.s47_id <> o.s47_id
+        left join cp_conferences c on c.s47_id = o.s47_id and c.conference_type = 'initial'
+        where o.start_date::date <= s.start_date::date
+          and (o.start_date::date < s.start_date::date or o.s47_id < s.s47_id)
+          and s.start_date::date <= coalesce(c.conference_date::date,
+                                             nullif(o.end_date, '')::date, date '9999-12-31')
+        """).fetchone()[0]
+    assert overlapping_enquiries == 0
+    closed_early = drop.execute("""
+        select count(*) from referrals r join assessments a using (la_code, referral_id)
+        where nullif(r.closure_date, '') is not null and nullif(a.completed_date, '') is not null
+          and r.closure_date::date < a.completed_date::date""").fetchone()[0]
+    assert closed_early == 0
