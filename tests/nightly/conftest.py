@@ -5,6 +5,7 @@ environment with DuckDB 1.1.3 (what older BI drivers bundle)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -95,18 +96,24 @@ def faulty_csc_cli():
 @pytest.fixture(scope="session")
 def duckdb_1_1_python() -> Path:
     """Python of a separate environment with DuckDB 1.1.3 from PyPI, created once and
-    cached in ~/.cache/csc-test-duckdb-1.1 (CSC_TEST_DUCKDB_1_1_ENV overrides)."""
+    cached in ~/.cache/csc-test-duckdb-1.1 (CSC_TEST_DUCKDB_1_1_ENV overrides). Made under
+    a file lock: two pytest-xdist workers (or two test runs) may ask for it at once."""
     python = OLD_DUCKDB_ENV / "bin" / "python"
     probe = [str(python), "-c", "import duckdb; print(duckdb.__version__)"]
-    if python.exists():
-        found = subprocess.run(probe, capture_output=True, text=True)
-        if found.returncode == 0 and found.stdout.strip() == OLD_DUCKDB:
-            return python
-    subprocess.run([sys.executable, "-m", "venv", "--clear", str(OLD_DUCKDB_ENV)], check=True)
-    installed = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         f"duckdb=={OLD_DUCKDB}"], capture_output=True, text=True)
-    assert installed.returncode == 0, f"could not install duckdb {OLD_DUCKDB}:\n{installed.stderr}"
-    found = subprocess.run(probe, capture_output=True, text=True, check=True)
-    assert found.stdout.strip() == OLD_DUCKDB
-    return python
+    OLD_DUCKDB_ENV.parent.mkdir(parents=True, exist_ok=True)
+    with OLD_DUCKDB_ENV.with_name(OLD_DUCKDB_ENV.name + ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if python.exists():
+            found = subprocess.run(probe, capture_output=True, text=True)
+            if found.returncode == 0 and found.stdout.strip() == OLD_DUCKDB:
+                return python
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(OLD_DUCKDB_ENV)],
+                       check=True)
+        installed = subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             f"duckdb=={OLD_DUCKDB}"], capture_output=True, text=True)
+        assert installed.returncode == 0, \
+            f"could not install duckdb {OLD_DUCKDB}:\n{installed.stderr}"
+        found = subprocess.run(probe, capture_output=True, text=True, check=True)
+        assert found.stdout.strip() == OLD_DUCKDB
+        return python
