@@ -71,7 +71,7 @@ demo: $(STAMP)
 # (docs/testing.md, "Two workers"). TEST_WORKERS=0: in this process, one test at a time.
 TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Python with ruff; the SQL of models/ and macros/ with sqlfluff (configured in pyproject.toml,
 # docs/testing.md). In macros/ only what a macro file itself renders is SQL (nothing): what

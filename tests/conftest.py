@@ -253,15 +253,18 @@ FLOW_FIXTURES = {"published_demo", "first_drop_published", "prefect_harness",
                  "demo_drop_by_drop", "demo_all_at_once"}
 
 
-# Under pytest-xdist (`make test`: `-n 2 --dist loadgroup --no-loadscope-reorder`) a work
-# unit goes to one worker whole: every module is one, so its module fixtures are built once.
-# The units are queued heaviest first, so that the long ones start at once and the short
-# ones fill the gaps at the end (longest processing time first); the first, the
-# kept-computations module, builds the shared demo warehouses (first_drop_published,
-# published_demo, demo_drop_by_drop, demo_all_at_once) on one worker while the other runs
-# the modules that build warehouses of their own. The weights are rough seconds of a
-# module on a quiet machine (docs/testing.md); a module not listed weighs 0 and keeps its
-# place in collection order after them. A wrong weight costs time, never a result.
+# Under pytest-xdist (`make test`: `-n 2 --dist loadfile --no-loadscope-reorder`) a work
+# unit is a module, sent to one worker whole, so its module fixtures are built once.
+# (`--dist loadgroup` with xdist_group marks would allow other units, but pytest-xdist 3.8
+# marks a group by rewriting `item._nodeid`, which pytest 9 no longer reads: the marks are
+# silently ignored.) The modules are queued heaviest first, so that the long ones start at
+# once and the short ones fill the gaps at the end (longest processing time first); the
+# first, the kept-computations module, builds the shared demo warehouses
+# (first_drop_published, published_demo, demo_all_at_once, demo_drop_by_drop) on one worker
+# while the other runs the modules that build warehouses of their own. The weights are
+# rough seconds of a module on a quiet machine (docs/testing.md); a module not listed
+# weighs 0 and keeps its place in collection order after them. A wrong weight costs time,
+# never a result.
 UNIT_SECONDS: dict[str, float] = {
     "test_kept_computations.py": 600,
     "e2e/test_dirty_refresh.py": 300,
@@ -296,19 +299,16 @@ UNIT_SECONDS: dict[str, float] = {
 }
 
 
-def _work_unit(item: pytest.Item) -> str:
+def _module(item: pytest.Item) -> str:
     return item.path.relative_to(Path(__file__).parent).as_posix()
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that needs a flow-built warehouse runs the real flow (once per session): it
-    is an e2e test, so `-m "not e2e"` leaves out every flow run. Under pytest-xdist with
-    `--dist loadgroup`: each test's work unit (above), heaviest units first."""
+    is an e2e test, so `-m "not e2e"` leaves out every flow run. In a pytest-xdist worker:
+    the modules heaviest first (above)."""
     for item in items:
         if FLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
-    if not getattr(config.option, "loadgroup", False):  # set in pytest-xdist workers
-        return
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_work_unit(item)))
-    items.sort(key=lambda item: -UNIT_SECONDS.get(_work_unit(item), 0.0))  # stable
+    if XDIST_WORKER:
+        items.sort(key=lambda item: -UNIT_SECONDS.get(_module(item), 0.0))  # stable
