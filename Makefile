@@ -65,8 +65,13 @@ demo: $(STAMP)
 	$(BIN)/csc generate --out $(LANDING)
 	$(BIN)/csc refresh --landing $(LANDING) --warehouse $(WAREHOUSE)
 
+# The whole suite in TEST_WORKERS pytest-xdist worker processes, 2 by default (the target:
+# under 15 minutes on 2 cores; more workers need more memory, each refresh up to ~6 GB).
+# Each module runs whole on one worker and the demo warehouses are built once for both
+# (docs/testing.md, "Two workers"). TEST_WORKERS=0: in this process, one test at a time.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Python with ruff; the SQL of models/ and macros/ with sqlfluff (configured in pyproject.toml,
 # docs/testing.md). In macros/ only what a macro file itself renders is SQL (nothing): what
