@@ -285,6 +285,7 @@ UNIT_SECONDS: dict[str, float] = {
     "linkage/test_linkage_demo.py": 30,
     "e2e/test_nightly_refresh.py": 30,
     "test_publish.py": 30,
+    "returns/test_generated_returns.py": 40,
     "returns/test_validators.py": 20,
     "report/test_report_browser.py": 20,
     "load/test_data_quality_privacy.py": 15,
