@@ -13,9 +13,10 @@ What it corrects (the DfE rule each correction meets in brackets):
   the child's case is open joins its CIN episode (csc.returns.cin_census), and the history
   gives each referral its own assessment and, for some, its own enquiry. An assessment that
   would start before another of the child's is completed and authorised (up to 10 days
-  after) is not started: the new referral's concerns go into the open one (CIN census
-  8896, 8863Q); so is an enquiry that would start while another of the child's is under
-  way (to its initial conference, else its end) and has no conference of its own (8890).
+  after) is not started, nor the core assessment that would follow it: the new referral's
+  concerns go into the open one (CIN census 8896, 8863Q); so is an enquiry that would
+  start while another of the child's is under way (to its initial conference, else its
+  end) and has no conference of its own (8890).
 - referrals: one is not closed before its assessments are completed (8565): the closure
   moves to the last completion.
 - referrals: one that led to a section 47 enquiry or a CP plan, or that shares its child's
@@ -101,6 +102,11 @@ def _one_assessment_at_a_time(history: LaHistory) -> None:
     stop = np.where(completed == NONE, NONE, completed + AUTHORISATION_DELAY_MAX)
     keep = _not_overlapping(person, assessments.start.to_numpy().astype(np.int64), stop,
                             inclusive=False)
+    # A core assessment only follows its referral's initial one: a referral whose initial
+    # assessment is not started has none (else it would count as assessed where the
+    # assessment is untyped, as in the SSD, and not where it is typed).
+    dropped = assessments.referral_id[~keep & (assessments.type != "core").to_numpy()]
+    keep &= ~assessments.referral_id.isin(dropped).to_numpy()
     history.assessments = assessments[keep].reset_index(drop=True)
 
 

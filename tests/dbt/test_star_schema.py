@@ -6,6 +6,7 @@ relationship tests failing when a key is broken."""
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import date
 from pathlib import Path
 
@@ -153,7 +154,9 @@ def test_dbt_docs_generate_works(star_work_db, tmp_path):
     copy.write_bytes(star_work_db.read_bytes())
     result = dbt_invoke(["docs", "generate"], copy)
     assert result.success, result.exception
-    catalog = (PROJECT_DIR / "target" / "catalog.json").read_text()
+    # where dbt wrote it: DBT_TARGET_PATH (one folder per pytest-xdist worker) or target/
+    target = PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target")
+    catalog = (target / "catalog.json").read_text()
     for model in STAR_MODELS:
         assert f"model.csc.{model}" in catalog, model
 

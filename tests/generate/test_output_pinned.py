@@ -51,7 +51,11 @@ from csc.generate import generate
 # stream (the service's) move; a review before the 4th birthday is PN0 (903 441; none in
 # this run). The demo is not touched (calibrated: realism does not run).
 # Before: scale f4d8e962....
-SCALE_SHA256 = "2a97c8fb4548b3b32e704e2de20b3ffca47bbe32d657671eb162c57e122441e7"
+# The scale run's re-recorded (December 2026): a referral whose initial assessment is not
+# started (one at a time, above) has no core assessment either (an untyped SSD assessment
+# would count as started where the typed RAISE one does not: the SSD parity test).
+# Before: scale 2a97c8fb....
+SCALE_SHA256 = "822bf9cee65e1bf753fe7b882b5a13d19a2a13f037ca662bd98398d0518a8792"
 DEMO_SHA256 = "d1369147a2d3843374e5d42698fda72a4c6e2a9e39adfc928947b8345bd61025"
 
 
