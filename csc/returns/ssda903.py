@@ -50,13 +50,21 @@ COLUMNS = {
     "Missing": ["CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"],
 }
 # 903 SEX: 1 male, 2 female
-SEX_CODES = {"M": "1", "F": "2"}
+SEX_CODES = {"M": "1", "F": "2"}  # to 2023-24
+# From 2024-25 SEX is the extract's own letter: M, F or U (not known) (903 rule 101).
+FIRST_YEAR_OF_SEX_LETTERS = 2025  # 2024-25 ends in March 2025
 # UPN unknown reasons the 903 takes in the UPN field (UN6-UN10 are CIN census only)
 UPN_UNKNOWN_903 = {"UN1", "UN2", "UN3", "UN4", "UN5"}
 # Episode that ends with the next of the same period of care
 CONTINUES = "X1"
 # reasons for a new episode that are a change of placement
 PLACEMENT_CHANGES = {"P", "B", "T", "U"}
+# The placement types the 2025-26 return brought in, and the codes they replaced: an LA
+# recodes its open episodes on 1 April 2025, so an extract taken after that day holds the
+# new code on an episode of an earlier year, whose return knows only the old one (903 rule
+# 146; 526 wants no provider for Z1). A year before 2025-26 gets the code as used then.
+FIRST_YEAR_OF_NEW_PLACEMENT_CODES = 2026  # 2025-26 ends in March 2026
+PLACEMENT_CODES_BEFORE = {"K3": "H5", "Z11": "Z1", "Z12": "Z1", "Z13": "Z1", "Z14": "Z1"}
 # OC3 leaves out 17- and 18-year-olds who ceased to be looked after on or after their
 # birthday (DfE rule 1016): for them an episode ending on the birthday counts as care on it
 LEFT_ON_BIRTHDAY_EXCLUDED_AGES = {17, 18}
@@ -141,6 +149,8 @@ def _episodes(all_episodes: pd.DataFrame, year: CollectionYear) -> pd.DataFrame:
     eps["LS"] = eps.legal_status.map(text)
     eps["CIN"] = eps.category_of_need.map(text)
     eps["PLACE"] = eps.placement_type.map(text)
+    if year.end_year < FIRST_YEAR_OF_NEW_PLACEMENT_CODES:
+        eps["PLACE"] = eps.PLACE.replace(PLACEMENT_CODES_BEFORE)
     eps["PLACE_PROVIDER"] = eps.placement_provider.map(text)
     eps["DEC"] = dmy(end)
     eps["REC"] = reason.where(end.notna(), None)
@@ -156,11 +166,19 @@ def _episodes(all_episodes: pd.DataFrame, year: CollectionYear) -> pd.DataFrame:
     return _frame("Episodes", eps)
 
 
+def _sex(sex: pd.Series, year_end: date) -> pd.Series:
+    """The 903's SEX for the year: 1 or 2 to 2023-24 (blank when not known), M, F or U
+    from 2024-25."""
+    if year_end.year < FIRST_YEAR_OF_SEX_LETTERS:
+        return sex.map(lambda s: SEX_CODES.get(text(s) or ""))
+    return sex.map(lambda s: text(s) or "U")
+
+
 def _header(persons: pd.DataFrame, children: list[str], looked_after: set[str],
             year_end) -> pd.DataFrame:
     people = persons.loc[children].copy() if children else persons.iloc[:0].copy()
     people["CHILD"] = people.person_id
-    people["SEX"] = people.sex.map(lambda s: SEX_CODES.get(text(s) or ""))
+    people["SEX"] = _sex(people.sex, year_end)
     people["DOB"] = dmy(people.date_of_birth)
     people["ETHNIC"] = people.ethnicity.map(text)
     upn = people.upn.map(text)
@@ -295,7 +313,7 @@ def _uasc(persons, children, year) -> pd.DataFrame:
     ceased = people.uasc_ceased_date
     people = people[(people.uasc.map(flag) == True)  # noqa: E712 - None is not UASC
                     & (ceased.isna() | (ceased >= pd.Timestamp(year.start)))]
-    people["SEX"] = people.sex.map(lambda s: SEX_CODES.get(text(s) or ""))
+    people["SEX"] = _sex(people.sex, year.end)
     people["DUC"] = dmy(known_by(people.uasc_ceased_date, year.end))
     return _child_rows("UASC", people, persons, "persons", people.person_id)
 

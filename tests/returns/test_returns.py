@@ -32,6 +32,7 @@ import pytest
 from csc.cli import main
 from csc.returns import CollectionYear, ReturnsError, write_returns
 from csc.returns.cin_census import cin_episodes
+from csc.returns.ssda903 import _episodes, _sex
 
 LA = "808"
 # The DfE's column names of each SSDA903 file (lac_validator.config.column_names)
@@ -207,6 +208,33 @@ def test_cin_episodes_join_referrals_received_while_one_is_open():
     nfa = episodes.set_index("referral_id").loc["R4"]
     assert not nfa.referral_nfa and nfa.primary_need_code == "N4"
     assert pd.isna(nfa.closure_date) and pd.isna(nfa.closure_reason)
+
+
+def test_placement_codes_of_2025_26_are_written_as_used_in_the_year_of_the_return():
+    """An LA recodes its open H5 and Z1 episodes on 1 April 2025 (K3, Z11-Z14): a return for
+    an earlier year, written from a later extract, gives the codes that year knew."""
+    day = pd.Timestamp
+    rows = [("E1", "A", day("2023-01-10"), "Z14", None, day("2025-04-05")),
+            ("E2", "B", day("2023-02-10"), "K3", "PR1", pd.NaT),
+            ("E3", "C", day("2023-03-10"), "U1", "PR1", pd.NaT)]
+    episodes = pd.DataFrame(
+        [(e, p, start, "S", "C2", kind, provider, end, None, None, "N1", "", "", "")
+         for e, p, start, kind, provider, end in rows],
+        columns=["episode_id", "person_id", "start_date", "reason_new_episode",
+                 "legal_status", "placement_type", "placement_provider", "end_date",
+                 "reason_ceased", "reason_place_change", "category_of_need", "home_postcode",
+                 "placement_postcode", "placement_urn"])
+    written = {label: _episodes(episodes, CollectionYear.parse(label)).set_index("CHILD").PLACE
+               for label in ("2023-24", "2025-26")}
+    assert written["2023-24"].to_dict() == {"A": "Z1", "B": "H5", "C": "U1"}
+    assert written["2025-26"].to_dict() == {"A": "Z14", "B": "K3", "C": "U1"}
+
+
+def test_sex_is_written_in_the_codes_of_the_year_of_the_return():
+    """903 SEX: 1 or 2 to 2023-24 (blank when not known), M, F or U from 2024-25."""
+    sex = pd.Series(["M", "F", "U", None])
+    assert _sex(sex, date(2024, 3, 31)).fillna("").tolist() == ["1", "2", "", ""]
+    assert _sex(sex, date(2025, 3, 31)).tolist() == ["M", "F", "U", "U"]
 
 
 def test_refusals_name_the_problem(published_demo, tmp_path, capsys):
