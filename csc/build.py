@@ -27,6 +27,7 @@ import copy
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,8 +103,9 @@ def dbt_invoke(args: list[str], work_db: Path, callbacks: list[Callable] | None 
             DuckDBConnectionManager.close_all_connections()
 
 
-# The project parsed once per process: {key: Manifest} (parsed_manifest).
+# The project parsed once per process: {key: Manifest} (parsed_manifest); one parse at a time.
 _PARSED: dict[str, object] = {}
+_PARSE_LOCK = threading.Lock()
 
 
 def parsed_manifest(work_db: Path, stale_days: int | None = None):
@@ -122,18 +124,38 @@ def parsed_manifest(work_db: Path, stale_days: int | None = None):
     days = stale_after_days() if stale_days is None else stale_days
     key = hashlib.sha256(f"{project_basis()}\n{days}\n{work_db.name}\n"
                          f"{dbt_project_dir()}".encode()).hexdigest()
-    manifest = _PARSED.get(key)
-    if manifest is None:
-        # --no-write-json: target/manifest.json is read by nothing here (about 1.4 s to
-        # write on a loaded machine); dbt's partial-parse file is still written.
-        parsed = dbt_invoke(["parse", "--no-write-json"], work_db,
-                            env={"CSC_STALE_AFTER_DAYS": str(days)})
-        if parsed.exception is not None or not parsed.success:
-            raise BuildFailed(f"dbt parse failed: {parsed.exception or '(see dbt log)'}")
-        manifest = parsed.result
-        _PARSED.clear()  # the project changed: an older parse is not needed again
-        _PARSED[key] = manifest
-    return manifest
+    with _PARSE_LOCK:  # a parse under way in the background (parse_in_background): wait
+        return _PARSED.get(key) or _parse(work_db, days, key)
+
+
+def _parse(work_db: Path, days: int, key: str):
+    # --no-write-json: target/manifest.json is read by nothing here (about 1.4 s to write
+    # on a loaded machine); dbt's partial-parse file is still written.
+    parsed = dbt_invoke(["parse", "--no-write-json"], work_db,
+                        env={"CSC_STALE_AFTER_DAYS": str(days)})
+    if parsed.exception is not None or not parsed.success:
+        raise BuildFailed(f"dbt parse failed: {parsed.exception or '(see dbt log)'}")
+    _PARSED.clear()  # the project changed: an older parse is not needed again
+    _PARSED[key] = parsed.result
+    return parsed.result
+
+
+def parse_in_background(work_db: Path) -> threading.Thread:
+    """Start the refresh's parse (`parsed_manifest`) in a thread of its own, so that it runs
+    while the process waits for something else: `csc refresh` starts it as soon as the flow
+    is imported, while Prefect's server comes up, and the load step runs beside it (DuckDB
+    work, outside Python's lock). The step that needs the manifest first (freshness) waits
+    for the parse under way instead of starting another. A parse that fails here is left
+    to that step, which parses again and reports why."""
+    def parse() -> None:
+        try:
+            parsed_manifest(work_db)
+        except Exception:  # noqa: BLE001, S110 - the step that needs the parse reports it
+            pass
+
+    thread = threading.Thread(target=parse, name="dbt-parse", daemon=True)
+    thread.start()
+    return thread
 
 
 def copy_manifest(manifest):

@@ -40,7 +40,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as flow_run_context
 from prefect.runtime import task_run as task_run_context
 
-from csc.build import BuildResult, build_plan, marts_rows, run_dbt_build
+from csc.build import (
+    BuildResult,
+    build_plan,
+    marts_rows,
+    parse_in_background,
+    run_dbt_build,
+)
 from csc.config import set_offline_env, warehouse_paths
 from csc.fixes import export_records_to_fix
 from csc.freshness import FreshnessResult, check_freshness
@@ -225,6 +231,7 @@ def nightly_refresh(landing: str, warehouse: str | None = None,
     landing_dir, work = Path(landing).resolve(), str(paths.work)
     with refresh_run(paths, landing_dir, get_run_logger(),
                      flow_run_id=str(flow_run_context.get_id() or "")) as run:
+        parse_in_background(Path(work))  # needed from the freshness step on; started now
         loaded = run.step("load", load_drops, str(landing_dir), work)
         fresh = run.step("freshness", freshness, work)  # stale data: a warning only
         linked = run.step("link", link_caf, work, str(paths.directory),

@@ -75,6 +75,10 @@ def _refresh(args: argparse.Namespace, out, err, server) -> int:
 
     paths = warehouse_paths(args.warehouse)
     landing = Path(args.landing).resolve()
+    # dbt's parse of the project (7 s quiet) runs while Prefect's server comes up.
+    from csc.build import parse_in_background
+
+    parse_in_background(paths.work)
     out.print(f"Refreshing [bold]{paths.published}[/] from {landing}")
 
     def show(event) -> None:
