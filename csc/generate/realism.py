@@ -57,7 +57,7 @@ import pyarrow as pa
 from csc.generate.calendar import add_months
 from csc.generate.context import NEVER, NONE
 from csc.generate.history import LaHistory
-from csc.generate.statutory import AUTHORISATION_DELAY_MAX
+from csc.generate.statutory import assessment_under_way_until
 
 REALISM_STREAM = 1904  # np.random.default_rng([seed, 1904])
 
@@ -96,10 +96,7 @@ def _not_overlapping(person: np.ndarray, start: np.ndarray, stop: np.ndarray,
 def _one_assessment_at_a_time(history: LaHistory) -> None:
     assessments = history.assessments
     person = history.referrals.person.to_numpy()[assessments.referral_id.to_numpy()]
-    # under way until authorised, up to AUTHORISATION_DELAY_MAX days after completion
-    # (csc.generate.statutory draws the day later)
-    completed = assessments.completed.to_numpy().astype(np.int64)
-    stop = np.where(completed == NONE, NONE, completed + AUTHORISATION_DELAY_MAX)
+    stop = assessment_under_way_until(assessments.completed.to_numpy().astype(np.int64))
     keep = _not_overlapping(person, assessments.start.to_numpy().astype(np.int64), stop,
                             inclusive=False)
     # A core assessment only follows its referral's initial one: a referral whose initial

@@ -75,12 +75,20 @@ FOSTER = {"U1", "U2", "U3", "U4", "U5", "U6"}
 ADOPTION = {"A3", "A4", "A5", "A6"}
 NO_URN = "XXXXXXX"
 # An assessment is authorised 0-10 days after its completion (never after the referral
-# closed); csc.generate.realism starts no other assessment of the child before then.
+# closed): `_assessment_fields` draws the day, `assessment_under_way_until` bounds it.
 AUTHORISATION_DELAY_MAX = 10
 # Supported accommodation (H5) is Ofsted-registered from this day (903 rule 230, 2023-24).
 H5_REGISTERED = day(date(2023, 10, 29))
 # SSDA903 2025-26: K3 and Z11-Z14 replace H5 and Z1 (rule 146 accepts only the new codes).
 RECODE_DAY = day(date(2025, 4, 1))
+
+
+def assessment_under_way_until(completed: np.ndarray) -> np.ndarray:
+    """The last day an assessment completed on `completed` can still be under way: it is
+    under way until authorised, at most AUTHORISATION_DELAY_MAX days after its completion
+    (`_assessment_fields` draws the day); NONE, still open, where it is not completed.
+    csc.generate.realism starts no other assessment of the child before then."""
+    return np.where(completed == NONE, NONE, completed + AUTHORISATION_DELAY_MAX)
 
 
 def _urns(n: int, rng: np.random.Generator) -> np.ndarray:

@@ -286,7 +286,7 @@ def build(source: ReturnSource, la_code: str, year: CollectionYear, as_at: date,
                   ("s47", s47, ["start_date", "s47_id"]),
                   ("plans", plans, ["start_date", "cp_plan_id"])]}
     reviews_of = _grouped(reviews, "cp_plan_id")
-    sex_element = "GenderCurrent" if year.end_year <= 2024 else "Sex"
+    sex_element = year.cin_sex_element
 
     people = {row.person_id: row for row in persons.itertuples(index=False)}
     for child, child_referrals in _grouped(referrals, "person_id").items():

@@ -70,6 +70,29 @@ class CollectionYear:
     def end_year(self) -> int:
         return self.end.year
 
+    # The DfE's changes to the returns' codes, each from the first collection year that
+    # has it (the year is named by the March it ends in). A return is written in the codes
+    # of its own year, whatever the date of the extract it is written from.
+
+    @property
+    def cin_sex_element(self) -> str:
+        """The CIN census element for the child's sex: `GenderCurrent` to 2023-24, `Sex`
+        from 2024-25 (the DfE's 2024-25 CIN census specification renamed it)."""
+        return "GenderCurrent" if self.end_year < 2025 else "Sex"
+
+    @property
+    def sex_as_letters(self) -> bool:
+        """The 903's SEX is the letter M, F or U (not known) from 2024-25 (903 rule 101);
+        to 2023-24 it was the number 1 (male) or 2 (female)."""
+        return self.end_year >= 2025
+
+    @property
+    def new_placement_codes(self) -> bool:
+        """The 903's placement types of the 2025-26 return (K3 replacing H5, Z11-Z14
+        replacing Z1), which LAs recoded their open episodes to on 1 April 2025: from
+        2025-26 on."""
+        return self.end_year >= 2026
+
     @classmethod
     def parse(cls, label: str) -> CollectionYear:
         text = (label or "").strip()

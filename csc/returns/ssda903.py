@@ -51,8 +51,8 @@ COLUMNS = {
 }
 # 903 SEX: 1 male, 2 female
 SEX_CODES = {"M": "1", "F": "2"}  # to 2023-24
-# From 2024-25 SEX is the extract's own letter: M, F or U (not known) (903 rule 101).
-FIRST_YEAR_OF_SEX_LETTERS = 2025  # 2024-25 ends in March 2025
+# From 2024-25 SEX is the extract's own letter: M, F or U (not known) (903 rule 101;
+# CollectionYear.sex_as_letters).
 # UPN unknown reasons the 903 takes in the UPN field (UN6-UN10 are CIN census only)
 UPN_UNKNOWN_903 = {"UN1", "UN2", "UN3", "UN4", "UN5"}
 # Episode that ends with the next of the same period of care
@@ -62,8 +62,8 @@ PLACEMENT_CHANGES = {"P", "B", "T", "U"}
 # The placement types the 2025-26 return brought in, and the codes they replaced: an LA
 # recodes its open episodes on 1 April 2025, so an extract taken after that day holds the
 # new code on an episode of an earlier year, whose return knows only the old one (903 rule
-# 146; 526 wants no provider for Z1). A year before 2025-26 gets the code as used then.
-FIRST_YEAR_OF_NEW_PLACEMENT_CODES = 2026  # 2025-26 ends in March 2026
+# 146; 526 wants no provider for Z1). A year before 2025-26 gets the code as used then
+# (CollectionYear.new_placement_codes).
 PLACEMENT_CODES_BEFORE = {"K3": "H5", "Z11": "Z1", "Z12": "Z1", "Z13": "Z1", "Z14": "Z1"}
 # OC3 leaves out 17- and 18-year-olds who ceased to be looked after on or after their
 # birthday (DfE rule 1016): for them an episode ending on the birthday counts as care on it
@@ -107,7 +107,7 @@ def build(source: ReturnSource, la_code: str, year: CollectionYear, as_at: date
     episodes = _episodes(all_episodes, year)
     oc3 = _oc3(source, la_code, as_at, persons, all_episodes, year)
     children = sorted(set(episodes.CHILD) | set(oc3.CHILD))
-    header = _header(persons, children, set(episodes.CHILD), year.end)
+    header = _header(persons, children, set(episodes.CHILD), year)
     reviews = _reviews(source, la_code, as_at, persons, set(episodes.CHILD), year)
     uasc = _uasc(persons, children, year)
     missing = _missing(source, la_code, as_at, persons, set(episodes.CHILD), year)
@@ -149,7 +149,7 @@ def _episodes(all_episodes: pd.DataFrame, year: CollectionYear) -> pd.DataFrame:
     eps["LS"] = eps.legal_status.map(text)
     eps["CIN"] = eps.category_of_need.map(text)
     eps["PLACE"] = eps.placement_type.map(text)
-    if year.end_year < FIRST_YEAR_OF_NEW_PLACEMENT_CODES:
+    if not year.new_placement_codes:
         eps["PLACE"] = eps.PLACE.replace(PLACEMENT_CODES_BEFORE)
     eps["PLACE_PROVIDER"] = eps.placement_provider.map(text)
     eps["DEC"] = dmy(end)
@@ -166,19 +166,19 @@ def _episodes(all_episodes: pd.DataFrame, year: CollectionYear) -> pd.DataFrame:
     return _frame("Episodes", eps)
 
 
-def _sex(sex: pd.Series, year_end: date) -> pd.Series:
+def _sex(sex: pd.Series, year: CollectionYear) -> pd.Series:
     """The 903's SEX for the year: 1 or 2 to 2023-24 (blank when not known), M, F or U
     from 2024-25."""
-    if year_end.year < FIRST_YEAR_OF_SEX_LETTERS:
+    if not year.sex_as_letters:
         return sex.map(lambda s: SEX_CODES.get(text(s) or ""))
     return sex.map(lambda s: text(s) or "U")
 
 
 def _header(persons: pd.DataFrame, children: list[str], looked_after: set[str],
-            year_end) -> pd.DataFrame:
+            year: CollectionYear) -> pd.DataFrame:
     people = persons.loc[children].copy() if children else persons.iloc[:0].copy()
     people["CHILD"] = people.person_id
-    people["SEX"] = _sex(people.sex, year_end)
+    people["SEX"] = _sex(people.sex, year)
     people["DOB"] = dmy(people.date_of_birth)
     people["ETHNIC"] = people.ethnicity.map(text)
     upn = people.upn.map(text)
@@ -191,7 +191,7 @@ def _header(persons: pd.DataFrame, children: list[str], looked_after: set[str],
     mother = people.mother.map(flag)
     # a first child born after the year's end is not known to its return (rule 625): the
     # girl was not a mother in the year
-    born_later = people.mother_child_dob.notna() & (people.mother_child_dob > ts(year_end))
+    born_later = people.mother_child_dob.notna() & (people.mother_child_dob > ts(year.end))
     mother = mother.mask(born_later & mother.eq(True), False)
     people["MOTHER"] = mother.map({True: "1", False: "0"}).where(female & mother.notna(), None)
     people["MC_DOB"] = dmy(people.mother_child_dob).where(people.MOTHER == "1", None)
@@ -313,7 +313,7 @@ def _uasc(persons, children, year) -> pd.DataFrame:
     ceased = people.uasc_ceased_date
     people = people[(people.uasc.map(flag) == True)  # noqa: E712 - None is not UASC
                     & (ceased.isna() | (ceased >= pd.Timestamp(year.start)))]
-    people["SEX"] = _sex(people.sex, year.end)
+    people["SEX"] = _sex(people.sex, year)
     people["DUC"] = dmy(known_by(people.uasc_ceased_date, year.end))
     return _child_rows("UASC", people, persons, "persons", people.person_id)
 

@@ -1,6 +1,7 @@
 """An uncalibrated LA's codes come out in the combinations the DfE's rules require
 (csc.generate.realism): care episodes' legal status, placement, provider and reasons, and
-referral closures, read from the last drop of a small generated LA."""
+referral closures, read from the last drop of a small generated LA; and a correction no
+generated LA has needed yet, on a history built by hand."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 import pytest
 
 from csc.contract import load_contract
 from csc.generate import generate
+from csc.generate.context import NONE
+from csc.generate.history import LaHistory
+from csc.generate.realism import _one_enquiry_at_a_time
 
 CONTRACT = load_contract()
 
@@ -127,3 +133,31 @@ def test_one_assessment_and_one_enquiry_at_a_time_and_no_closure_before_them(dro
         where nullif(r.closure_date, '') is not null and nullif(a.completed_date, '') is not null
           and r.closure_date::date < a.completed_date::date""").fetchone()[0]
     assert closed_early == 0
+
+
+@pytest.mark.parametrize("conferred_by", ["conference", "plan", "icpc"])
+def test_an_enquiry_that_led_to_a_conference_is_kept_though_another_is_under_way(
+        conferred_by) -> None:
+    """One child's three section 47 enquiries: the first from day 100 to 120, the second
+    (105-115) and the third (110-130) start while it is under way. The second had no
+    conference and is not started; the third led to one (an initial conference or a CP plan
+    of its own, or its conference day) and is kept, numbered again after the first, its
+    conference and plan following it."""
+    def linked(s47_ids: list[int]) -> pd.DataFrame:
+        return pd.DataFrame({"s47_id": np.array(s47_ids, dtype=np.int64)})
+
+    history = LaHistory(
+        contacts=None, referrals=pd.DataFrame({"person": [0, 0, 0]}), assessments=None,
+        enquiries=pd.DataFrame({
+            "referral_id": [0, 1, 2], "start": [100, 105, 110], "s47_id": [0, 1, 2],
+            "icpc": [NONE, NONE, 125 if conferred_by == "icpc" else NONE],
+            "end": [120, 115, 130]}),
+        conferences=linked([2] if conferred_by == "conference" else []),
+        plans=linked([2, NONE] if conferred_by == "plan" else [NONE]),
+        plan_person=np.array([0]), reviews=None, periods=None, period_person=None,
+        episodes=None, care_leaver_contacts=None, cafs=None, n_people=1)
+    _one_enquiry_at_a_time(history)
+    assert history.enquiries.start.tolist() == [100, 110]
+    assert history.enquiries.s47_id.tolist() == [0, 1]
+    assert history.conferences.s47_id.tolist() == ([1] if conferred_by == "conference" else [])
+    assert history.plans.s47_id.tolist() == ([1, NONE] if conferred_by == "plan" else [NONE])

@@ -233,8 +233,20 @@ def test_placement_codes_of_2025_26_are_written_as_used_in_the_year_of_the_retur
 def test_sex_is_written_in_the_codes_of_the_year_of_the_return():
     """903 SEX: 1 or 2 to 2023-24 (blank when not known), M, F or U from 2024-25."""
     sex = pd.Series(["M", "F", "U", None])
-    assert _sex(sex, date(2024, 3, 31)).fillna("").tolist() == ["1", "2", "", ""]
-    assert _sex(sex, date(2025, 3, 31)).tolist() == ["M", "F", "U", "U"]
+    assert _sex(sex, CollectionYear.parse("2023-24")).fillna("").tolist() == ["1", "2", "", ""]
+    assert _sex(sex, CollectionYear.parse("2024-25")).tolist() == ["M", "F", "U", "U"]
+
+
+def test_each_change_of_codes_begins_with_its_collection_year():
+    """The CIN census's Sex element and the 903's SEX letters from 2024-25, the 903's new
+    placement types from 2025-26: the year before each keeps the older codes."""
+    def changes(label):
+        year = CollectionYear.parse(label)
+        return year.cin_sex_element, year.sex_as_letters, year.new_placement_codes
+
+    assert changes("2023-24") == ("GenderCurrent", False, False)
+    assert changes("2024-25") == ("Sex", True, False)
+    assert changes("2025-26") == ("Sex", True, True)
 
 
 def test_refusals_name_the_problem(published_demo, tmp_path, capsys):
