@@ -292,6 +292,7 @@ UNIT_SECONDS: dict[str, float] = {
     "nightly/test_freshness.py": 15,
     "generate/test_demo.py": 15,
     "report/test_docs_site_browser.py": 15,
+    "dbt/test_unit_tests.py": 20,
     "dbt/test_calendar.py": 14,
     "generate/test_statutory.py": 12,
     "generate/test_scale.py": 12,

@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from csc.build import copy_manifest, dbt_invoke, parsed_manifest
+import csc.build
+from csc.build import copy_manifest, dbt_invoke, parse_in_background, parsed_manifest
 from csc.freshness import FRESHNESS_SOURCE
 from csc.prefect_server import server_configured, start_temporary_server
 from csc.workdb import prepare_work_db
@@ -44,6 +45,23 @@ def test_one_parse_serves_every_work_file_of_the_same_project(tmp_path, monkeypa
                          env={"CSC_FRESHNESS_DATE": "2014-04-20",
                               "CSC_STALE_AFTER_DAYS": "7"}, manifest=other)
     assert [str(getattr(r.status, "value", r.status)) for r in outcome.result] == ["pass"]
+
+
+def test_a_parse_started_in_the_background_is_the_one_the_steps_use(tmp_path, monkeypatch):
+    """`csc refresh` starts the parse in a thread while Prefect's server comes up: a step
+    that asks for the manifest meanwhile waits for that parse rather than starting one."""
+    monkeypatch.setenv("CSC_STALE_AFTER_DAYS", "13")  # a threshold no other test parses with
+    work = _work_db(tmp_path)
+    parses = []
+    parse = csc.build._parse
+    monkeypatch.setattr(csc.build, "_parse", lambda *args: parses.append(args) or parse(*args))
+    thread = parse_in_background(work)
+    manifest = parsed_manifest(work)
+    thread.join()
+    assert len(parses) == 1
+    assert parsed_manifest(work) is manifest
+    assert manifest.sources[f"source.csc.{FRESHNESS_SOURCE.split(':')[1]}"
+                            ].freshness.warn_after.count == 13
 
 
 def test_a_build_compiles_a_copy_never_the_shared_parse(tmp_path):
