@@ -8,8 +8,10 @@ flow as its last step.
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
+import multiprocessing
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,12 +55,13 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def render_report(warehouse: Path, period: str | None, la_code: str, out_dir: Path,
-                  figures: str = "as_reported") -> ReportFiles:
+                  figures: str = "as_reported", status: dict | None = None) -> ReportFiles:
     """Render the Cabinet report, its workbook and the clinic view for `la_code` and
     `period` (default: the latest complete period in the file) into `out_dir`.
 
     Reads only the published warehouse (read-only). `figures` is `as_reported` (the
     figures as first reported to Cabinet, the default) or `restated` (latest extract).
+    `status`: the pages' banner and docs link when already worked out (`_status`).
     Raises ReportInputError / BadPeriod with a message naming what was wrong.
     """
     warehouse = Path(warehouse)
@@ -75,7 +78,8 @@ def render_report(warehouse: Path, period: str | None, la_code: str, out_dir: Pa
     xlsx = out_dir / f"cabinet-report-{stem}{suffix}.xlsx"
     clinic = out_dir / f"performance-clinic-{stem}{suffix}.html"
     now = datetime.now()
-    status = _status(warehouse, out_dir, data.latest_extract)
+    if status is None:
+        status = _status(warehouse, out_dir, data.latest_extract)
     _write_text(html, render_cabinet_html(data, clinic.name, now, **status))
     _write_text(clinic, render_clinic_html(data, tracker, html.name, now, fixes, **status))
     tmp = xlsx.with_name(f".{xlsx.name}.tmp.xlsx")
@@ -146,6 +150,12 @@ def report_digests(warehouse: Path, la_codes: list[str], out_dir: Path) -> dict[
     hashes, in DuckDB), the whole of the tables every LA reads, which tables and columns
     the file has, the latest extract date, the staleness banner, the docs link and the
     report's code. Two nights with the same digest give the same figures on the page."""
+    return _digests_and_status(warehouse, la_codes, out_dir)[0]
+
+
+def _digests_and_status(warehouse: Path, la_codes: list[str], out_dir: Path
+                        ) -> tuple[dict[str, str], dict]:
+    """`report_digests`, and the pages' banner and docs link (`_status`) they include."""
     with connect_read_only(Path(warehouse)) as con:
         shape = con.execute(
             """select schema_name, table_name, column_name, data_type from duckdb_columns()
@@ -169,9 +179,39 @@ def report_digests(warehouse: Path, la_codes: list[str], out_dir: Path) -> dict[
             for la in la_codes:
                 per_la[la].append((table, rows.get(la)))
         latest = read_latest_extract(con, present)
-    common += [latest, _status(Path(warehouse), Path(out_dir), latest)]
-    return {la: hashlib.sha256(repr((common, per_la[la])).encode()).hexdigest()
-            for la in la_codes}
+    status = _status(Path(warehouse), Path(out_dir), latest)
+    common += [latest, status]
+    return ({la: hashlib.sha256(repr((common, per_la[la])).encode()).hexdigest()
+             for la in la_codes}, status)
+
+
+def report_workers(todo: int) -> int:
+    """How many processes render `todo` LAs' reports: one per core (CSC_REPORT_WORKERS
+    sets another number), never more than there are LAs."""
+    chosen = os.environ.get("CSC_REPORT_WORKERS", "").strip()
+    workers = int(chosen) if chosen else (os.cpu_count() or 1)
+    return max(1, min(workers, todo))
+
+
+def _render_default(args: tuple[Path, str, Path, dict]) -> ReportFiles:
+    warehouse, la, out_dir, status = args
+    return render_report(warehouse, None, la, out_dir, status=status)
+
+
+def _render_all(warehouse: Path, las: list[str], out_dir: Path, status: dict
+                ) -> dict[str, ReportFiles]:
+    """la -> the files of its default report, rendered in `report_workers` processes: a
+    report is Python work (templates, the workbook), one core each, and the build and
+    publish are over by the time reports are rendered. A process is started fresh
+    (spawn), not forked from the refresh with its threads; the banner is worked out once
+    here, so every page says the same, on the clock of this process."""
+    jobs = [(Path(warehouse), la, Path(out_dir), status) for la in las]
+    workers = report_workers(len(las))
+    if workers == 1:
+        return {la: _render_default(job) for la, job in zip(las, jobs, strict=True)}
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        return dict(zip(las, pool.map(_render_default, jobs), strict=True))
 
 
 def render_changed_reports(warehouse: Path, la_codes: list[str], out_dir: Path
@@ -184,7 +224,7 @@ def render_changed_reports(warehouse: Path, la_codes: list[str], out_dir: Path
     again next time, never skipped on a stale digest). A skipped LA's page keeps the run
     stamp of the refresh that rendered it."""
     out_dir = Path(out_dir)
-    digests = report_digests(warehouse, la_codes, out_dir)
+    digests, status = _digests_and_status(warehouse, la_codes, out_dir)
     record_path = out_dir / DIGESTS_FILE
     try:
         record = json.loads(record_path.read_text(encoding="utf-8"))
@@ -206,15 +246,11 @@ def render_changed_reports(warehouse: Path, la_codes: list[str], out_dir: Path
         record = {la: entry for la, entry in record.items() if la not in digests
                   or la in kept_files}
         _write_text(record_path, json.dumps(record, indent=1, sort_keys=True))
-    made = []
-    for la in la_codes:
-        if la in kept_files:
-            made.append(kept_files[la])
-            continue
-        files = render_report(Path(warehouse), None, la, out_dir)
+    rendered = _render_all(Path(warehouse), [la for la in la_codes if la not in kept_files],
+                           out_dir, status)
+    for la, files in rendered.items():
         record[la] = {"digest": digests[la], "html": files.html.name,
                       "xlsx": files.xlsx.name, "clinic": files.clinic.name,
                       "period": files.period}
-        made.append(files)
     _write_text(record_path, json.dumps(record, indent=1, sort_keys=True))
-    return made
+    return [kept_files[la] if la in kept_files else rendered[la] for la in la_codes]

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
-from report_fixture_warehouse import LA
+from report_fixture_warehouse import LA, LATEST_EXTRACT
 
+from csc import clock
 from csc.report import (
     DIGESTS_FILE,
     REPORT_CODE,
     REPORT_TABLES,
     render_changed_reports,
+    report_workers,
 )
 
 OTHER_LA = "999"
@@ -91,3 +94,29 @@ def test_the_digest_covers_every_table_the_report_reads():
     for path in REPORT_CODE.rglob("*.py"):
         named |= set(re.findall(r"\b(?:marts|meta)\.[a-z_0-9]+\b", path.read_text()))
     assert named - set(REPORT_TABLES) == {"meta.refresh_runs", "meta.loaded_drops"}
+
+
+def _stamps_removed(pages: dict[str, bytes]) -> dict[str, bytes]:
+    """The pages without the time of rendering (a workbook carries it in its zip entries'
+    times and its properties: compared by the pages' text only)."""
+    return {name: re.sub(rb"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?", b"", page)
+            for name, page in pages.items() if name.endswith(".html")}
+
+
+def test_the_las_rendered_in_parallel_get_the_pages_of_one_process(
+        fixture_warehouse, tmp_path, monkeypatch):
+    """Two LAs, two processes (each LA's report in a spawned process) against one process:
+    the same pages; the stale banner is the refresh process's (its clock is the one set
+    here, which a spawned process would not see)."""
+    warehouse = _two_la_warehouse(fixture_warehouse, tmp_path)
+    monkeypatch.setattr(clock, "today", lambda: LATEST_EXTRACT + timedelta(days=30))
+    pages = {}
+    for workers in ("2", "1"):
+        monkeypatch.setenv("CSC_REPORT_WORKERS", workers)
+        assert report_workers(2) == int(workers)
+        out = tmp_path / f"reports-{workers}"
+        assert _rendered(render_changed_reports(warehouse, [LA, OTHER_LA], out)) == {
+            LA: True, OTHER_LA: True}
+        pages[workers] = _stamps_removed(_bytes(out))
+    assert len(pages["2"]) == 4 and pages["2"] == pages["1"]
+    assert all(b'id="stale-banner"' in page for page in pages["2"].values())
