@@ -8,11 +8,13 @@ flow as its last step.
 
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
 import json
-import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -193,25 +195,64 @@ def report_workers(todo: int) -> int:
     return max(1, min(workers, todo))
 
 
-def _render_default(args: tuple[Path, str, Path, dict]) -> ReportFiles:
-    warehouse, la, out_dir, status = args
-    return render_report(warehouse, None, la, out_dir, status=status)
+def _render_each(warehouse: Path, las: list[str], out_dir: Path, status: dict
+                 ) -> dict[str, ReportFiles]:
+    return {la: render_report(warehouse, None, la, out_dir, status=status) for la in las}
+
+
+def render_worker() -> None:
+    """A report-rendering process (`_render_all`): reads (answer file, warehouse, LAs,
+    folder, status) pickled on stdin, renders those LAs' default reports and writes to the
+    answer file, pickled, ("done", la -> ReportFiles) or ("failed", the exception)."""
+    answer_path, *job = pickle.load(sys.stdin.buffer)
+    try:
+        answer = ("done", _render_each(*job))
+    except Exception as exc:  # noqa: BLE001 - handed to the refresh's process, raised there
+        answer = ("failed", exc)
+    Path(answer_path).write_bytes(pickle.dumps(answer))
 
 
 def _render_all(warehouse: Path, las: list[str], out_dir: Path, status: dict
                 ) -> dict[str, ReportFiles]:
-    """la -> the files of its default report, rendered in `report_workers` processes: a
-    report is Python work (templates, the workbook), one core each, and the build and
-    publish are over by the time reports are rendered. A process is started fresh
-    (spawn), not forked from the refresh with its threads; the banner is worked out once
-    here, so every page says the same, on the clock of this process."""
-    jobs = [(Path(warehouse), la, Path(out_dir), status) for la in las]
+    """la -> the files of its default report, rendered by `report_workers` processes, each
+    a share of the LAs: a report is Python work (templates, the workbook), one core each,
+    and the build and publish are over by the time reports are rendered. Each is a new
+    Python process (`render_worker`), not a fork of the refresh with its threads, nor a
+    multiprocessing child, which would import the caller's main script again. The banner
+    is worked out once here, so every page says the same, on this process's clock. One
+    LA, or one worker, renders in this process."""
     workers = report_workers(len(las))
     if workers == 1:
-        return {la: _render_default(job) for la, job in zip(las, jobs, strict=True)}
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return dict(zip(las, pool.map(_render_default, jobs), strict=True))
+        return _render_each(warehouse, las, out_dir, status)
+    command = [sys.executable, "-c", "from csc.report import render_worker; render_worker()"]
+    rendered: dict[str, ReportFiles] = {}
+    failures: list[BaseException] = []
+    with tempfile.TemporaryDirectory(prefix="csc-reports-") as scratch:
+        running = []
+        for n in range(workers):
+            answer, output = Path(scratch) / f"{n}.answer", Path(scratch) / f"{n}.output"
+            with output.open("wb") as out:
+                process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=out,
+                                           stderr=subprocess.STDOUT)
+            process.stdin.write(pickle.dumps((str(answer), warehouse, las[n::workers],
+                                              out_dir, status)))
+            process.stdin.close()
+            running.append((process, answer, output))
+        for process, answer, output in running:
+            process.wait()
+            if process.returncode != 0 or not answer.is_file():
+                said = output.read_text(errors="replace").strip()[-2000:]
+                failures.append(RuntimeError(f"a report-rendering process ended with code "
+                                             f"{process.returncode}: {said}"))
+                continue
+            kind, value = pickle.loads(answer.read_bytes())
+            if kind == "failed":
+                failures.append(value)
+            else:
+                rendered.update(value)
+    if failures:
+        raise failures[0]
+    return {la: rendered[la] for la in las}
 
 
 def render_changed_reports(warehouse: Path, la_codes: list[str], out_dir: Path

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 from report_fixture_warehouse import LA, LATEST_EXTRACT
 
 from csc import clock
@@ -15,6 +17,7 @@ from csc.report import (
     DIGESTS_FILE,
     REPORT_CODE,
     REPORT_TABLES,
+    ReportInputError,
     render_changed_reports,
     report_workers,
 )
@@ -120,3 +123,15 @@ def test_the_las_rendered_in_parallel_get_the_pages_of_one_process(
         pages[workers] = _stamps_removed(_bytes(out))
     assert len(pages["2"]) == 4 and pages["2"] == pages["1"]
     assert all(b'id="stale-banner"' in page for page in pages["2"].values())
+
+
+def test_a_report_that_fails_in_a_rendering_process_fails_the_step(
+        fixture_warehouse, tmp_path, monkeypatch):
+    """An LA with no figures, rendered in a second process: the step fails with the
+    report's own error, as it does in one process, and records no digest for either LA."""
+    warehouse = _two_la_warehouse(fixture_warehouse, tmp_path)
+    monkeypatch.setenv("CSC_REPORT_WORKERS", "2")
+    out = tmp_path / "reports"
+    with pytest.raises(ReportInputError, match="no reporting period has figures for LA 000"):
+        render_changed_reports(warehouse, [LA, "000"], out)
+    assert json.loads((out / DIGESTS_FILE).read_text()) == {}
