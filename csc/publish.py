@@ -16,12 +16,13 @@ with the same columns as the work database would publish, the new file starts as
 it (a file copy, far cheaper than inserting every row again) and only the tables whose
 content differs are replaced: a table's content is compared by its row count and the sum of
 a 64-bit hash of each row, computed in DuckDB on both files, and by its comments. The run
-log is always replaced. Only the replaced tables are scanned for identifier-shaped values
-(the kept ones passed that scan when they were published; column names are checked on
-every table). Anything else (no file yet, a file that cannot be read, a table added, removed
-or reshaped, a file that is mostly free blocks) takes the full path: every table written
-anew. Both paths end in the same
-atomic rename, and give the same tables, rows and comments (tests/test_publish.py).
+log is always replaced. Only the replaced tables are scanned for identifier-shaped values,
+and of those only the rows the last published file does not hold (compared by a 64-bit
+hash of the whole row): the kept tables and rows passed that scan when they were
+published. Column names are checked on every table. Anything else (no file yet, a file
+that cannot be read, a table added, removed or reshaped, a file that is mostly free
+blocks) takes the full path: every table written anew. Both paths end in the same atomic
+rename, and give the same tables, rows and comments (tests/test_publish.py).
 """
 
 from __future__ import annotations
@@ -195,10 +196,12 @@ def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: s
 
 
 def _identifier_problems(con: duckdb.DuckDBPyConnection, catalog: str,
-                         tables: list[tuple[str, str]], values: bool = True) -> list[str]:
+                         tables: list[tuple[str, str]], values: bool = True,
+                         rows_of: dict[tuple[str, str], str] | None = None) -> list[str]:
     """Direct-identifier columns, and text columns holding a value shaped like one. One
     scan per table tests every text column against every pattern (a scan per column and
-    pattern took minutes on the national marts); `values=False` checks column names only."""
+    pattern took minutes on the national marts); `values=False` checks column names only.
+    `rows_of`: for a table, a query of the rows to scan in place of all of them."""
     problems = []
     pii = pii_column_names()
     for schema, table in tables:
@@ -216,7 +219,9 @@ def _identifier_problems(con: duckdb.DuckDBPyConnection, catalog: str,
             "select " + ", ".join(
                 f"""bool_or(case when length(trim("{column}")) between 5 and 13
                             then regexp_full_match(upper(trim("{column}")), ?) end)"""
-                for column, _ in tests) + f' from {catalog}.{schema}."{table}"',
+                for column, _ in tests) + " from " + (
+                f"({rows_of[(schema, table)]}) as t" if (schema, table) in (rows_of or {})
+                else f'{catalog}.{schema}."{table}"'),
             [IDENTIFIER_PATTERNS[label] for _, label in tests]).fetchone()
         problems += [f"{schema}.{table}.{column}: a value shaped like a {label}"
                      for (column, label), hit in zip(tests, found, strict=True) if hit]
@@ -272,6 +277,16 @@ def _incremental_plan(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, st
         else:
             kept[f"{schema}.{table}"] = digest[0]
     return replace, kept
+
+
+def _new_rows(schema: str, table: str) -> str:
+    """A query of the rows of the work database's `schema.table` that the copy of the last
+    published file (`pub`) does not hold: rows compared by a 64-bit hash of the whole row
+    (the columns are the same, in the same order, or the full path is taken). On the
+    10-LA benchmark's record marts (3.6 million rows each, a few thousand new a night) it
+    takes 0.8 s where scanning every row took 2.9 s."""
+    return (f'select w.* from work.{schema}."{table}" as w anti join '
+            f'(select hash(p) as h from pub.{schema}."{table}" as p) as o on hash(w) = o.h')
 
 
 def _open_last_copy(con: duckdb.DuckDBPyConnection, published: Path, target: Path) -> str | None:
@@ -338,7 +353,15 @@ def publish_warehouse(paths: WarehousePaths, run_id: str | None = None,
         else:
             (writes, kept), result.mode = plan, "incremental"
         result.replaced = [f"{s}.{t}" for s, t in writes]
+        scanned: list[tuple[str, str]] = []
         if result.mode == "incremental":
+            # A replaced table's rows that the last publication held passed this scan
+            # then: only its new rows are scanned, before anything is written.
+            scanned = [w for w in writes if w != ("meta", "refresh_runs")]
+            problems = _identifier_problems(con, "work", scanned,
+                                            rows_of={w: _new_rows(*w) for w in scanned})
+            if problems:
+                raise PublishRefused("not published: " + "; ".join(problems))
             # Dropped and checkpointed first, so that the new tables reuse the old ones'
             # blocks: the file does not grow by what a night replaces.
             for schema, table in writes:
@@ -359,7 +382,7 @@ def publish_warehouse(paths: WarehousePaths, run_id: str | None = None,
         result.rows = {f"{s}.{t}": result.rows.get(f"{s}.{t}", kept.get(f"{s}.{t}", 0))
                        for s, t in tables}
         # The kept tables are the last publication's, which passed this scan.
-        problems = _identifier_problems(con, "pub", writes)
+        problems = _identifier_problems(con, "pub", [w for w in writes if w not in scanned])
         if problems:
             raise PublishRefused("not published: " + "; ".join(problems))
         if ("marts", "measure_values") in tables:

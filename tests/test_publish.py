@@ -272,6 +272,24 @@ def test_the_identifier_scan_covers_a_replaced_table(tmp_path):
     assert _sha(paths.published) == before and not paths.staging_publish.exists()
 
 
+def test_the_identifier_scan_covers_a_row_changed_in_place(tmp_path):
+    # Only the rows of a replaced table that the last publication did not hold are
+    # scanned: a row changed in place (same row count) is one of them.
+    paths = warehouse_paths(tmp_path / "csc.duckdb")
+    _work_db(paths)
+    with duckdb.connect(str(paths.work)) as con:
+        con.execute("create table marts.dim_areas as select * from (values ('TS18', 1), "
+                    "('TS19', 2)) as t(area, n)")
+    publish(paths)
+    before = _sha(paths.published)
+    with duckdb.connect(str(paths.work)) as con:
+        con.execute("update marts.dim_areas set area = 'TS19 9ZZ' where n = 2")
+    with pytest.raises(PublishRefused, match="marts.dim_areas.area: a value shaped like a "
+                                             "full postcode"):
+        publish(paths)
+    assert _sha(paths.published) == before and not paths.staging_publish.exists()
+
+
 def test_an_incremental_publication_of_the_demo_equals_a_full_one(published_demo, tmp_path):
     # The demo's work database with one mart changed (a period's figures dropped), published
     # on a copy of its last publication, is the full publication of it, table for table.
