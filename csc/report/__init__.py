@@ -146,18 +146,14 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def report_digests(warehouse: Path, la_codes: list[str], out_dir: Path) -> dict[str, str]:
+def report_digests(warehouse: Path, la_codes: list[str], out_dir: Path
+                   ) -> tuple[dict[str, str], dict]:
     """la_code -> a digest of everything its report shows but the refresh run's stamp and
     the time of rendering: its rows of every table in REPORT_TABLES (count and summed row
     hashes, in DuckDB), the whole of the tables every LA reads, which tables and columns
     the file has, the latest extract date, the staleness banner, the docs link and the
-    report's code. Two nights with the same digest give the same figures on the page."""
-    return _digests_and_status(warehouse, la_codes, out_dir)[0]
-
-
-def _digests_and_status(warehouse: Path, la_codes: list[str], out_dir: Path
-                        ) -> tuple[dict[str, str], dict]:
-    """`report_digests`, and the pages' banner and docs link (`_status`) they include."""
+    report's code. Two nights with the same digest give the same figures on the page.
+    Also the banner and docs link themselves (`_status`), which the pages are given."""
     with connect_read_only(Path(warehouse)) as con:
         shape = con.execute(
             """select schema_name, table_name, column_name, data_type from duckdb_columns()
@@ -265,7 +261,7 @@ def render_changed_reports(warehouse: Path, la_codes: list[str], out_dir: Path
     again next time, never skipped on a stale digest). A skipped LA's page keeps the run
     stamp of the refresh that rendered it."""
     out_dir = Path(out_dir)
-    digests, status = _digests_and_status(warehouse, la_codes, out_dir)
+    digests, status = report_digests(warehouse, la_codes, out_dir)
     record_path = out_dir / DIGESTS_FILE
     try:
         record = json.loads(record_path.read_text(encoding="utf-8"))
