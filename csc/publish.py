@@ -16,13 +16,15 @@ with the same columns as the work database would publish, the new file starts as
 it (a file copy, far cheaper than inserting every row again) and only the tables whose
 content differs are replaced: a table's content is compared by its row count and the sum of
 a 64-bit hash of each row, computed in DuckDB on both files, and by its comments. The run
-log is always replaced. Only the replaced tables are scanned for identifier-shaped values,
-and of those only the rows the last published file does not hold (compared by a 64-bit
-hash of the whole row): the kept tables and rows passed that scan when they were
-published. Column names are checked on every table. Anything else (no file yet, a file
-that cannot be read, a table added, removed or reshaped, a file that is mostly free
-blocks) takes the full path: every table written anew. Both paths end in the same atomic
-rename, and give the same tables, rows and comments (tests/test_publish.py).
+log is always replaced. A big replaced table with few new rows (the child-level lists, of
+which a night changes a few children's records) is patched in place rather than written
+anew (_Patch). Only the replaced tables are scanned for identifier-shaped values, and of
+those only the rows the last published file does not hold (compared by a 64-bit hash of
+the row): the kept tables and rows passed that scan when they were published. Column
+names are checked on every table. Anything else (no file yet, a file that cannot be read,
+a table added, removed or reshaped, a file that is mostly free blocks) takes the full
+path: every table written anew. Both paths end in the same atomic rename, and give the
+same tables, rows and comments (tests/test_publish.py).
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ STORAGE_VERSION = "v1.0.0"
 # An incremental publication rewrites the file whole when more than this share of it is
 # free blocks (left by replaced tables), so that it never grows far past its content.
 MAX_FREE_SHARE = 0.4
+# A changed table of at least this many rows is patched in place (_Patch) when at most
+# this share of its rows is new; any other changed table is written anew.
+PATCH_MIN_ROWS = 100_000
+PATCH_MAX_SHARE = 0.1
 
 # Shapes of direct identifiers no published text value may have (checked on every text
 # column of the new file before it is swapped in).
@@ -153,6 +159,8 @@ class PublishResult:
     # "full (<why>)" or "incremental"; the tables written anew (every one on the full path)
     mode: str = "full"
     replaced: list[str] = field(default_factory=list)
+    # of the replaced tables, those patched in place (_Patch) rather than written anew
+    patched: list[str] = field(default_factory=list)
 
     @property
     def tables(self) -> list[str]:
@@ -247,10 +255,12 @@ def _copy_run_log(con: duckdb.DuckDBPyConnection, run_id: str | None,
 
 def _incremental_plan(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]],
                       descriptions: dict[str, tuple[str, dict[str, str]]]
-                      ) -> tuple[list[tuple[str, str]], dict[str, int]] | str:
-    """With `pub` a copy of the last published file: the tables to write anew (their
-    content or comments differ from the work database's, and the run log) and the rows of
-    those kept; or why the full path is taken (a table added, removed or reshaped)."""
+                      ) -> tuple[list[tuple[str, str]], dict[str, int],
+                                 dict[tuple[str, str], tuple[int, int]]] | str:
+    """With `pub` a copy of the last published file: the tables to write (their content
+    or comments differ from the work database's, and the run log), the rows of those kept
+    and the work database's digest of each changed table; or why the full path is taken
+    (a table added, removed or reshaped)."""
     there = published_tables(con, "pub")
     free, total = con.execute("select free_blocks, total_blocks from pragma_database_size() "
                               "where database_name = 'pub'").fetchone()
@@ -262,6 +272,7 @@ def _incremental_plan(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, st
         return f"tables changed: added {added}, removed {removed}"
     replace: list[tuple[str, str]] = []
     kept: dict[str, int] = {}
+    digests: dict[tuple[str, str], tuple[int, int]] = {}
     for schema, table in tables:
         if (schema, table) == ("meta", "refresh_runs"):
             replace.append((schema, table))  # this run's row is set on every publication
@@ -274,9 +285,89 @@ def _incremental_plan(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, st
         if (_comments_of(con, "pub", schema, table) != expected
                 or table_digest(con, "pub", schema, table) != digest):
             replace.append((schema, table))
+            digests[(schema, table)] = digest
         else:
             kept[f"{schema}.{table}"] = digest[0]
-    return replace, kept
+    return replace, kept, digests
+
+
+@dataclass
+class _Patch:
+    """A changed table patched in the copy of the last published file instead of written
+    anew: the rows the work database no longer holds are deleted, the columns that hold one
+    value in both files, a different one in each, are set to the new value (every row of
+    the child-level lists carries the latest extract's date, which moves every night), and
+    the new rows are inserted. Rows are matched by a 64-bit hash of the other columns.
+    The patched table's digest must then equal the work database's (_apply), or the table
+    is written anew; so a table holding duplicate rows, or a hash collision, costs a
+    rewrite, never a wrong table."""
+
+    schema: str
+    table: str
+    match: list[str]            # the columns rows are matched on (quoted)
+    setting: dict[str, object]  # column -> the work database's one value
+    new_rows: str               # temp table of the rows to insert
+    gone: str                   # temp table of the hashes of the rows to delete
+
+    def scan_query(self) -> str:
+        """The rows the identifier scan must see: the new rows, and one row of the work
+        table for the columns set on every row."""
+        return (f"select * from {self.new_rows} union all "
+                f'(select * from work.{self.schema}."{self.table}" limit 1)')
+
+
+def _single_values(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str,
+                   columns: list[str]) -> dict[str, object]:
+    """The columns of a table holding one value (not null) on every row, with it."""
+    found = con.execute("select " + ", ".join(
+        f'min("{c}") = max("{c}") and count("{c}") = count(*), min("{c}")' for c in columns)
+        + f' from {catalog}.{schema}."{table}"').fetchone()
+    return {c: found[2 * i + 1] for i, c in enumerate(columns) if found[2 * i]}
+
+
+def _plan_patch(con: duckdb.DuckDBPyConnection, schema: str, table: str, rows: int
+                ) -> _Patch | None:
+    """A patch of `pub`'s copy of the table to the work database's, when the table is big
+    enough for a patch to pay and few of its rows are new; None to write it anew."""
+    if rows < PATCH_MIN_ROWS:
+        return None
+    columns = [c for c, _ in _columns(con, "work", schema, table)]
+    in_work = _single_values(con, "work", schema, table, columns)
+    in_pub = _single_values(con, "pub", schema, table, list(in_work)) if in_work else {}
+    setting = {c: v for c, v in in_work.items() if c in in_pub and in_pub[c] != v}
+    match = [f'"{c}"' for c in columns if c not in setting]
+    if not match:
+        return None
+    key = f"hash({', '.join(match)})"
+    name = f"csc_patch_{schema}_{table}"
+    new_rows, gone = f"temp.main.{name}_new", f"temp.main.{name}_gone"
+    limit = int(rows * PATCH_MAX_SHARE) + 1
+    con.execute(f'create or replace temp table {name}_new as select w.* '
+                f'from work.{schema}."{table}" as w anti join '
+                f'(select {key} as h from pub.{schema}."{table}") as p on {key} = p.h '
+                f'limit {limit}')
+    if con.execute(f"select count(*) from {new_rows}").fetchone()[0] >= limit:
+        con.execute(f"drop table {new_rows}")
+        return None
+    con.execute(f'create or replace temp table {name}_gone as select distinct {key} as h '
+                f'from pub.{schema}."{table}" anti join '
+                f'(select {key} as h from work.{schema}."{table}") as w on {key} = w.h')
+    return _Patch(schema, table, match, setting, new_rows, gone)
+
+
+def _apply(con: duckdb.DuckDBPyConnection, patch: _Patch, digest: tuple[int, int]) -> bool:
+    """Patch `pub`'s table; True when it then holds the work database's rows (its
+    digest), False when it does not (it must be written anew)."""
+    target = f'pub.{patch.schema}."{patch.table}"'
+    con.execute(f"delete from {target} where hash({', '.join(patch.match)}) in "
+                f"(select h from {patch.gone})")
+    if patch.setting:
+        con.execute(f"update {target} set " + ", ".join(f'"{c}" = ?' for c in patch.setting),
+                    list(patch.setting.values()))
+    con.execute(f"insert into {target} select * from {patch.new_rows}")
+    con.execute(f"drop table {patch.new_rows}")
+    con.execute(f"drop table {patch.gone}")
+    return table_digest(con, "pub", patch.schema, patch.table) == digest
 
 
 def _new_rows(schema: str, table: str) -> str:
@@ -349,30 +440,42 @@ def publish_warehouse(paths: WarehousePaths, run_id: str | None = None,
             if why_full is None:
                 con.execute("detach pub")
             _start_new_file(con, target)
-            writes, kept, result.mode = tables, {}, f"full ({plan})"
+            writes, kept, digests, result.mode = tables, {}, {}, f"full ({plan})"
         else:
-            (writes, kept), result.mode = plan, "incremental"
+            (writes, kept, digests), result.mode = plan, "incremental"
         result.replaced = [f"{s}.{t}" for s, t in writes]
         scanned: list[tuple[str, str]] = []
+        patches: dict[tuple[str, str], _Patch] = {}
         if result.mode == "incremental":
+            for w, digest in digests.items():
+                patch = _plan_patch(con, *w, digest[0])
+                if patch is not None:
+                    patches[w] = patch
             # A replaced table's rows that the last publication held passed this scan
             # then: only its new rows are scanned, before anything is written.
             scanned = [w for w in writes if w != ("meta", "refresh_runs")]
-            problems = _identifier_problems(con, "work", scanned,
-                                            rows_of={w: _new_rows(*w) for w in scanned})
+            problems = _identifier_problems(
+                con, "work", scanned,
+                rows_of={w: patches[w].scan_query() if w in patches else _new_rows(*w)
+                         for w in scanned})
             if problems:
                 raise PublishRefused("not published: " + "; ".join(problems))
             # Dropped and checkpointed first, so that the new tables reuse the old ones'
             # blocks: the file does not grow by what a night replaces.
             for schema, table in writes:
-                con.execute(f'drop table if exists pub.{schema}."{table}"')
+                if (schema, table) not in patches:
+                    con.execute(f'drop table if exists pub.{schema}."{table}"')
             con.execute("checkpoint pub")
         for n, (schema, table) in enumerate(writes, start=1):
+            patch = patches.get((schema, table))
             if (schema, table) == ("meta", "refresh_runs"):
                 _copy_run_log(con, run_id, run_fields or {})
-            else:
+            elif patch is None or not _apply(con, patch, digests[(schema, table)]):
+                con.execute(f'drop table if exists pub.{schema}."{table}"')
                 con.execute(f'create table pub.{schema}."{table}" as '
                             f'select * from work.{schema}."{table}"')
+            else:
+                result.patched.append(f"{schema}.{table}")
             _comment_published(con, schema, table, descriptions)
             result.rows[f"{schema}.{table}"] = con.execute(
                 f'select count(*) from pub.{schema}."{table}"').fetchone()[0]

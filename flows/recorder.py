@@ -168,7 +168,9 @@ def _publish(r: PublishResult, paths: WarehousePaths) -> Described:
     return Described(
         f"{paths.published}: {_plural(r.measures, 'measure')}, {r.measure_rows:,} measure "
         f"values, {len(r.tables)} tables"
-        + (f" ({len(r.replaced)} written, the rest kept)" if r.mode == "incremental" else ""),
+        + (f" ({len(r.replaced)} written"
+           + (f", {len(r.patched)} of them patched in place" if r.patched else "")
+           + ", the rest kept)" if r.mode == "incremental" else ""),
         columns={"measures_published": r.measures, "measure_rows": r.measure_rows,
                  "published_rows": r.total_rows},
         rows=r.total_rows)

@@ -308,3 +308,90 @@ def test_an_incremental_publication_does_not_grow_the_file(tmp_path):
             con.execute(f"update marts.measure_records set note = note || '{night}'")
         assert publish_warehouse(paths).mode == "incremental"
     assert paths.published.stat().st_size < 1.5 * first
+
+
+# --- Patched in place: a big table with few new rows ------------------------------------
+
+def _records_db(paths, rows: int = 2000) -> None:
+    """A work database with a child-level list like measure_records: every row carries the
+    extract date (as_at), which moves every night."""
+    _work_db(paths)
+    with duckdb.connect(str(paths.work)) as con:
+        con.execute(f"create table marts.measure_records as select range as record_id, "
+                    f"'808' as la_code, 'c' || (range % 500) as child_id, "
+                    f"date '2014-04-14' as as_at, range % 7 = 0 as in_numerator "
+                    f"from range({rows})")
+
+
+def _night(paths, sql: str) -> None:
+    with duckdb.connect(str(paths.work)) as con:
+        for statement in sql.split(";"):
+            con.execute(statement)
+
+
+@pytest.fixture
+def patch_small_tables(monkeypatch):
+    """Patch tables from 100 rows up (the threshold is for the national marts' sizes)."""
+    import csc.publish as publish_module
+
+    monkeypatch.setattr(publish_module, "PATCH_MIN_ROWS", 100)
+
+
+def test_a_big_table_with_few_new_rows_is_patched_in_place(tmp_path, patch_small_tables):
+    paths = warehouse_paths(tmp_path / "csc.duckdb")
+    _records_db(paths)
+    publish(paths)
+    size = paths.published.stat().st_size
+    for night in range(1, 6):
+        # a night: the extract date moves on every row; some children's records go, some
+        # change, some are new
+        _night(paths, f"update marts.measure_records set as_at = as_at + {night};"
+                      f"delete from marts.measure_records where record_id % 97 = {night};"
+                      f"update marts.measure_records set in_numerator = not in_numerator "
+                      f"where record_id % 89 = {night};"
+                      f"insert into marts.measure_records select 10000 * {night} + range, "
+                      f"'808', 'c' || range, (select max(as_at) from marts.measure_records), "
+                      f"true from range(20)")
+        result = publish_warehouse(paths)
+        assert result.mode == "incremental"
+        assert result.patched == ["marts.measure_records"]
+        _same_as_full(paths, tmp_path)
+    assert paths.published.stat().st_size < 1.5 * size
+
+
+@pytest.mark.parametrize("tonight", [
+    # a row the last publication held once is there twice: the patch cannot tell
+    "insert into marts.measure_records select * from marts.measure_records "
+    "where record_id = 5",
+    # most rows changed: writing the table anew is cheaper
+    "update marts.measure_records set in_numerator = not in_numerator",
+])
+def test_a_table_a_patch_cannot_make_or_would_not_pay_for_is_written_anew(
+        tmp_path, patch_small_tables, tonight):
+    paths = warehouse_paths(tmp_path / "csc.duckdb")
+    _records_db(paths)
+    publish(paths)
+    _night(paths, tonight)
+    result = publish_warehouse(paths)
+    assert result.mode == "incremental"
+    assert "marts.measure_records" in result.replaced and result.patched == []
+    _same_as_full(paths, tmp_path)
+
+
+@pytest.mark.parametrize("tonight", [
+    # a new row
+    "insert into marts.measure_records values (99999, '808', 'TS18 1AB', date '2014-04-14', "
+    "true)",
+    # the value every row is set to
+    "update marts.measure_records set la_code = 'TS18 1AB'",
+])
+def test_the_identifier_scan_covers_a_patched_table(tmp_path, patch_small_tables, tonight):
+    paths = warehouse_paths(tmp_path / "csc.duckdb")
+    _records_db(paths)
+    publish(paths)
+    before = _sha(paths.published)
+    _night(paths, tonight)
+    with pytest.raises(PublishRefused, match="marts.measure_records.(child_id|la_code): a "
+                                             "value shaped like a full postcode"):
+        publish(paths)
+    assert _sha(paths.published) == before and not paths.staging_publish.exists()
