@@ -294,6 +294,25 @@ def test_an_incremental_publication_of_the_demo_equals_a_full_one(published_demo
     _same_as_full(paths, tmp_path)
 
 
+def test_a_night_of_the_demo_patches_its_records_and_equals_a_full_publication(
+        published_demo, tmp_path, monkeypatch):
+    # The demo's child-level list as a night leaves it: every row moved to the next
+    # extract, a few children's records gone or changed. Patched in place (from 1,000 rows
+    # here: the demo is small), the file is the full publication of it.
+    import csc.publish as publish_module
+
+    monkeypatch.setattr(publish_module, "PATCH_MIN_ROWS", 1000)
+    paths = warehouse_paths(published_demo.copy_to(tmp_path / "demo").published)
+    _night(paths, "update marts.measure_records set as_at = as_at + 1;"
+                  "delete from marts.measure_records where hash(child_id) % 50 = 0;"
+                  "update marts.measure_records set in_numerator = not in_numerator "
+                  "where hash(child_id) % 50 = 1")
+    result = publish_warehouse(paths)
+    assert result.mode == "incremental"
+    assert "marts.measure_records" in result.patched
+    _same_as_full(paths, tmp_path)
+
+
 def test_an_incremental_publication_does_not_grow_the_file(tmp_path):
     # The replaced tables' blocks are reused; a file that is mostly free space is rewritten.
     paths = warehouse_paths(tmp_path / "csc.duckdb")
