@@ -139,10 +139,58 @@
 {#- pre_hook and post_hook of int_measure_records: before new rows are appended
     ('before'), forget the stored records of computations run again now; once they are
     ('after'), forget every record but this build's computations' (the previous latest
-    extract's, read by the carry, among them). -#}
+    extract's records that were not carried, among them). -#}
 {% macro forget_carried_records(when) -%}
     {% if is_incremental() %}
         delete from {{ this }}
         where {{ 'not' if when == 'after' }} {{ run_again_now() }}
+    {% endif %}
+{%- endmacro %}
+
+{#- The condition on a stored record of int_measure_records (`alias`) on the extract
+    records are carried from: it is carried to the new latest extract. Its measure's
+    records model is carried (not uncarried_records_models), it is a child's, the child is
+    not computed again (int_persons_recomputed), and its period is computed on the new
+    extract (int_computations_to_run). -#}
+{% macro carried_record(alias) -%}
+    ({{ alias }}.person_id is not null
+    and exists (
+        select 1 from {{ ref('process_model_measures') }} as catalogue
+        where catalogue.measure_id = {{ alias }}.measure_id
+            and catalogue.records_model not in ({{ "'" ~ uncarried_records_models() | join("', '") ~ "'" }})
+    )
+    and not exists (
+        select 1 from {{ ref('int_persons_recomputed') }} as recomputed
+        where recomputed.la_code = {{ alias }}.la_code
+            and recomputed.person_id = {{ alias }}.person_id
+    )
+    and exists (
+        select 1 from {{ ref('int_computations_to_run') }} as to_run
+        inner join {{ ref('int_latest_carry') }} as carry on carry.as_at = to_run.as_at
+        where to_run.reporting_period = {{ alias }}.reporting_period
+    ))
+{%- endmacro %}
+
+{#- Second pre_hook of int_measure_records: carry records in place. Of the stored records on
+    the extract records are carried from (int_latest_carry.carried_from), forget those not
+    carried (carried_record) and move the others to the new latest extract: one column
+    updated where copying every carried record into new rows (and deleting the old ones)
+    cost most of the model's time on a night. The model then appends the records it
+    computes; its post_hook forgets the rest of the old extract's. Nothing happens when
+    nothing is carried (carried_from is NULL). -#}
+{% macro carry_records_in_place() -%}
+    {% if is_incremental() %}
+        delete from {{ this }}
+        where exists (
+            select 1 from {{ ref('int_latest_carry') }} as carry
+            where carry.carried_from = {{ this }}.as_at
+        )
+        and not {{ carried_record(this) }};
+        update {{ this }}
+        set as_at = (select carry.as_at from {{ ref('int_latest_carry') }} as carry)
+        where exists (
+            select 1 from {{ ref('int_latest_carry') }} as carry
+            where carry.carried_from = {{ this }}.as_at
+        )
     {% endif %}
 {%- endmacro %}

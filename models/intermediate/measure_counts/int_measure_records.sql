@@ -9,14 +9,16 @@
 -- Kept between builds (macros/kept_computations.sql): it holds the records of the
 -- computations this build runs (int_computations_to_run). On a night that completes no
 -- reporting period (int_latest_carry) the records of the children whose records did not
--- change (all but int_persons_recomputed) are carried from the previous latest extract,
--- the rest computed; a full refresh, or an engine that keeps nothing, computes them all.
+-- change (all but int_persons_recomputed) are carried from the previous latest extract
+-- (moved to the new one in place, by the pre_hook carry_records_in_place), and the rest
+-- computed and appended; a full refresh, or an engine that keeps nothing, computes them
+-- all.
 -- depends_on: {{ ref('int_computations_to_run') }}, {{ ref('int_latest_carry') }},
 -- {{ ref('int_persons_recomputed') }}
 {{ config(
     materialized=kept_computations_materialization(),
     incremental_strategy='append',
-    pre_hook="{{ forget_carried_records('before') }}",
+    pre_hook=["{{ forget_carried_records('before') }}", "{{ carry_records_in_place() }}"],
     post_hook="{{ forget_carried_records('after') }}"
 ) }}
 with stacked as (
@@ -71,39 +73,3 @@ select
     team_source,
     held_by_allocation_id
 from credited
-{% if is_incremental() %}
-union all
--- the records of every other child, as they were on the previous latest extract
-select
-    kept.la_code,
-    kept.measure_id,
-    kept.reporting_period,
-    carry.as_at,
-    kept.record_type,
-    kept.record_id,
-    kept.person_id,
-    kept.team_id,
-    kept.worker_id,
-    kept.start_date,
-    kept.event_date,
-    kept.working_days,
-    kept.initiating_agency,
-    kept.has_team_breakdown,
-    kept.has_agency_breakdown,
-    kept.in_numerator,
-    kept.team_source,
-    kept.held_by_allocation_id
-from {{ this }} as kept
-inner join {{ ref('int_latest_carry') }} as carry on carry.carried_from = kept.as_at
-inner join catalogue on catalogue.measure_id = kept.measure_id
-where catalogue.records_model not in ({{ "'" ~ uncarried_records_models() | join("', '") ~ "'" }})
-    and kept.person_id is not null
-    and not exists (
-        select 1 from {{ ref('int_persons_recomputed') }} as recomputed
-        where recomputed.la_code = kept.la_code and recomputed.person_id = kept.person_id
-    )
-    and exists (
-        select 1 from {{ ref('int_computations_to_run') }} as to_run
-        where to_run.reporting_period = kept.reporting_period and to_run.as_at = carry.as_at
-    )
-{% endif %}
