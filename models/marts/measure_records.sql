@@ -11,10 +11,10 @@
 -- (in_recompute_scope). A full refresh, a night that completes a period, or an engine that
 -- keeps nothing computes every row. A kept row is the one a rebuild makes because each of
 -- its columns follows from inputs a carried child's row cannot see change:
---   * the int_measure_records row: carried unchanged but for as_at (its records, and the
---     team and worker credited by the allocation in force, come from the child's own
---     records and allocations, whose every change puts the child in
---     int_persons_recomputed; int_measure_records already carries exactly those rows);
+--   * the int_measure_records row, which int_measure_records carries unchanged but for
+--     as_at: the record, and the team and worker credited by the allocation in force on
+--     its date, follow from the child's records and allocations (and links), any change
+--     to which puts the child in int_persons_recomputed (macros/kept_computations.sql);
 --   * the computations (is_latest): the periods complete on the new extract are those on
 --     the previous one (a night that completes a period carries nothing), so a carried
 --     record's period is listed on both;
