@@ -17,7 +17,8 @@
     The latest extract's figures are restated every night, but most of their child-level
     records are not recomputed: a night that completes no reporting period carries the
     records of every child whose records did not change from the previous latest extract
-    (int_measure_records keeps them; "Child-level records carried" below, and
+    (int_measure_records keeps them, and marts.measure_records, the lists on the latest
+    extract, keeps its rows of them: "Child-level records carried" below, and
     docs/operations.md, "What a night builds"). tests/test_incremental_night.py checks that
     a realistic and a stress night build this way make exactly the marts of a full
     rebuild.
@@ -98,7 +99,8 @@
     (carried_from), int_persons_recomputed the children whose records are computed again,
     and int_measure_records carries everyone else's records to the new extract. The
     records models compute only those children on the latest extract (records_in_scope);
-    the counts are made from all records, carried and computed. -#}
+    the counts are made from all records, carried and computed. marts.measure_records
+    carries its rows of the same children the same way (carry_measure_records). -#}
 
 {#- The stored int_measure_records of the last build, when this build may carry records
     from it (as stored_computations); none otherwise. -#}
@@ -192,5 +194,47 @@
             select 1 from {{ ref('int_latest_carry') }} as carry
             where carry.carried_from = {{ this }}.as_at
         )
+    {% endif %}
+{%- endmacro %}
+
+{#- A condition on `measure_id` (an expression): the measure's records come from a records
+    model whose records are never carried (uncarried_records_models). -#}
+{% macro of_uncarried_records_model(measure_id) -%}
+    {{ measure_id }} in (
+        select catalogue.measure_id from {{ ref('process_model_measures') }} as catalogue
+        where catalogue.records_model in ({{ "'" ~ uncarried_records_models() | join("', '") ~ "'" }})
+    )
+{%- endmacro %}
+
+{#- pre_hook of marts.measure_records, the child-level lists on the latest extract, which
+    keeps its rows between builds as int_measure_records does. Its rows are the records of
+    int_measure_records on the latest extract (every one of its rows has the same as_at),
+    so a row carried there is carried here unchanged but for as_at. Before the build
+    appends the rows it computes, forget every stored row but those carried: on the
+    extract records are carried from (int_latest_carry.carried_from), of a child (child_id
+    not null: a CAF not linked to a person is nobody's), of a measure whose records model
+    is carried (not uncarried_records_models), of a child not computed again
+    (int_persons_recomputed, matched by the same pseudonymous_id the rows carry); then move
+    the kept rows to the new latest extract. The model appends exactly the other rows (the
+    same conditions, negated), so the table is a full rebuild's. When nothing is carried
+    (a full refresh, a night that completes a reporting period, no records stored) every
+    stored row is forgotten and the model computes every row. -#}
+{% macro carry_measure_records() -%}
+    {% if is_incremental() %}
+        delete from {{ this }}
+        where not exists (
+            select 1 from {{ ref('int_latest_carry') }} as carry
+            where carry.carried_from is not null and carry.carried_from = {{ this }}.as_at
+        )
+        or {{ this }}.child_id is null
+        or {{ of_uncarried_records_model(this ~ '.measure_id') }}
+        or exists (
+            select 1 from {{ ref('int_persons_recomputed') }} as recomputed
+            where recomputed.la_code = {{ this }}.la_code
+                and {{ pseudonymous_id('recomputed.la_code', 'recomputed.person_id') }}
+                = {{ this }}.child_id
+        );
+        update {{ this }}
+        set as_at = (select carry.as_at from {{ ref('int_latest_carry') }} as carry)
     {% endif %}
 {%- endmacro %}

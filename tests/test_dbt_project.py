@@ -18,7 +18,7 @@ INTERMEDIATE_FOLDERS = {"sources": "view", "history": "table", "periods": "table
 # The only models that set their own materialization: they keep computations between
 # builds (incremental, or a table where the engine keeps nothing: macros/kept_computations.sql).
 OWN_MATERIALIZATION = {"int_measure_computed", "int_contact_outcomes", "int_measure_records",
-                       "measure_records_as_reported"}
+                       "measure_records", "measure_records_as_reported"}
 ENGINE_WORDS = re.compile(r"\b(duckdb|spark|databricks|read_csv|read_parquet)\b", re.I)
 MATERIALIZED = re.compile(r"materiali[sz]ed\s*=", re.I)
 MODELS = PROJECT_DIR / "models"

@@ -3,7 +3,9 @@ night's drop the build computes the child-level records of the children whose re
 changed and carries everyone else's from the previous latest extract, and its marts are
 exactly those of a full rebuild (`dbt build --full-refresh`) of the same history, after a
 realistic night (csc.generate.nights.realistic_night) and after a stress night on top of
-it (0.5% of all records recoded at random).
+it (0.5% of all records recoded at random). marts.measure_records keeps its rows too: rows
+planted in it before a night show which it kept and moved to the new extract, and which it
+forgot.
 
 One warehouse, the session's first demo drop (first_drop_published) copied, takes both
 nights through the real flow; each night's work database is copied and rebuilt in full
@@ -51,6 +53,45 @@ def _computed_and_carried(work) -> tuple[int, int, int, int]:
     return recomputed, children, computed, records
 
 
+SENTINEL = "sentinel %"
+
+
+def _plant_sentinels(work) -> None:
+    """Rows in marts.measure_records that no build computes, on the latest extract: one
+    the next night must carry (a child not computed again, of a measure whose records are
+    carried: a row that stands for every such child's), one of no child and one of the
+    uncarried CAF records model, which it must forget (macro carry_measure_records)."""
+    with duckdb.connect(str(work)) as con:
+        (caf,) = con.execute("""select min(measure_id) from reference.process_model_measures
+            where records_model = 'int_measure_records__caf'""").fetchone()
+        con.execute("""create temp table model_row as
+            select * from marts.measure_records
+            where child_id is not null and measure_id in (
+                select measure_id from reference.process_model_measures
+                where records_model <> 'int_measure_records__caf')
+            limit 1""")
+        for kind, measure, child in (("kept", None, "'sentinel child'"),
+                                     ("no child", None, "null"),
+                                     ("caf", caf, "'sentinel child'")):
+            con.execute(f"""insert into marts.measure_records by name
+                select * replace (coalesce(?, measure_id) as measure_id,
+                                  'sentinel {kind}' as record_id,
+                                  {child} as child_id, {child} as child_key)
+                from model_row""", [measure])
+        assert con.execute("select count(*) from marts.measure_records "
+                           "where record_id like ?", [SENTINEL]).fetchone()[0] == 3
+
+
+def _sentinels_after_the_night(work) -> list[tuple]:
+    """The planted rows the night left (record_id, as_at), and forgets them: no rebuild
+    has them."""
+    with duckdb.connect(str(work)) as con:
+        left = con.execute("select record_id, as_at from marts.measure_records "
+                           "where record_id like ? order by 1", [SENTINEL]).fetchall()
+        con.execute("delete from marts.measure_records where record_id like ?", [SENTINEL])
+    return left
+
+
 def _night_equals_a_full_rebuild(built, tmp_path, label: str) -> None:
     """The marts the night's build made are those a full rebuild of the work database
     makes."""
@@ -59,6 +100,8 @@ def _night_equals_a_full_rebuild(built, tmp_path, label: str) -> None:
     result = run_dbt_build(full, extra_args=["--full-refresh", *NIGHT_EXCLUDES])
     assert result.plan == "full"
     assert _one(full, "select carried_from from intermediate.int_latest_carry")[0] is None
+    # every mart, measure_records (kept between builds) among them
+    assert _one(full, "select count(*) from marts.measure_records")[0] > 0
     assert _marts_differing(built.work, full) == {}, label
 
 
@@ -73,6 +116,7 @@ def test_a_night_builds_what_changed_and_equals_a_full_rebuild(
         day = previous + timedelta(days=1)
         changes = make(landing / previous.isoformat(), landing / day.isoformat(), day, rng)
         assert changes.changed > 0
+        _plant_sentinels(built.work)
         summary = nightly_flow.nightly_refresh(landing=str(landing),
                                                warehouse=str(built.published))
         assert summary.validation.success, summary.validation.failures
@@ -86,6 +130,11 @@ def test_a_night_builds_what_changed_and_equals_a_full_rebuild(
         assert 0 < recomputed < children / 5, (night, recomputed, children)
         assert 0 < computed < records / 5, (night, computed, records)
         assert "carried" in summary.build.reason, summary.build.reason
+
+        # measure_records kept the rows of the children carried, moved to the new extract
+        # (a table rebuilt would have lost the planted row), and forgot the others; the
+        # comparison below shows it appended exactly the rows it did not keep
+        assert _sentinels_after_the_night(built.work) == [("sentinel kept", day)], night
 
         _night_equals_a_full_rebuild(built, tmp_path, night)
         previous = day
