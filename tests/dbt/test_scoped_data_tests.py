@@ -1,5 +1,5 @@
 """Data tests that check only what a build changed, on a table that keeps its rows between
-builds (macros/test_unique_combination.sql, `as_reported_computations`): the uniqueness
+builds (macros/test_unique_combination.sql, `computed_periods_only`): the uniqueness
 of measure_records_as_reported is checked on the periods whose as-reported computations
 the build ran (int_computations_to_run), and a duplicate there fails it. Run with dbt on a
 copy of the session's demo work database, its list of computations cut to one period as a
