@@ -342,16 +342,21 @@ def _plan_patch(con: duckdb.DuckDBPyConnection, schema: str, table: str, rows: i
     name = f"csc_patch_{schema}_{table}"
     new_rows, gone = f"temp.main.{name}_new", f"temp.main.{name}_gone"
     limit = int(rows * PATCH_MAX_SHARE) + 1
+    # the published rows' hashes, computed once for both questions: which work rows are
+    # new, and which published rows are gone
+    con.execute(f'create or replace temp table {name}_pub as '
+                f'select {key} as h from pub.{schema}."{table}"')
     con.execute(f'create or replace temp table {name}_new as select w.* '
-                f'from work.{schema}."{table}" as w anti join '
-                f'(select {key} as h from pub.{schema}."{table}") as p on {key} = p.h '
-                f'limit {limit}')
+                f'from work.{schema}."{table}" as w anti join temp.main.{name}_pub as p '
+                f'on {key} = p.h limit {limit}')
     if con.execute(f"select count(*) from {new_rows}").fetchone()[0] >= limit:
         con.execute(f"drop table {new_rows}")
+        con.execute(f"drop table temp.main.{name}_pub")
         return None
-    con.execute(f'create or replace temp table {name}_gone as select distinct {key} as h '
-                f'from pub.{schema}."{table}" anti join '
-                f'(select {key} as h from work.{schema}."{table}") as w on {key} = w.h')
+    con.execute(f'create or replace temp table {name}_gone as select distinct p.h '
+                f'from temp.main.{name}_pub as p anti join '
+                f'(select {key} as h from work.{schema}."{table}") as w on p.h = w.h')
+    con.execute(f"drop table temp.main.{name}_pub")
     return _Patch(schema, table, match, setting, new_rows, gone)
 
 
@@ -477,7 +482,8 @@ def publish_warehouse(paths: WarehousePaths, run_id: str | None = None,
             else:
                 result.patched.append(f"{schema}.{table}")
             _comment_published(con, schema, table, descriptions)
-            result.rows[f"{schema}.{table}"] = con.execute(
+            digest = digests.get((schema, table))  # the work table's: what pub now holds
+            result.rows[f"{schema}.{table}"] = digest[0] if digest else con.execute(
                 f'select count(*) from pub.{schema}."{table}"').fetchone()[0]
             if n == max(1, len(writes) // 2):
                 con.execute("checkpoint pub")

@@ -156,11 +156,7 @@
     extract (int_computations_to_run). -#}
 {% macro carried_record(alias) -%}
     ({{ alias }}.person_id is not null
-    and exists (
-        select 1 from {{ ref('process_model_measures') }} as catalogue
-        where catalogue.measure_id = {{ alias }}.measure_id
-            and catalogue.records_model not in ({{ "'" ~ uncarried_records_models() | join("', '") ~ "'" }})
-    )
+    and not {{ of_uncarried_records_model(alias ~ '.measure_id') }}
     and not exists (
         select 1 from {{ ref('int_persons_recomputed') }} as recomputed
         where recomputed.la_code = {{ alias }}.la_code

@@ -43,11 +43,12 @@ inner join versions on {{ in_force_at('versions', 'extracts.as_at') }}
     `records_model` in seeds/process_model_measures.csv), from `records` (int_measure_records,
     the records models stacked): a headline row for every LA x measure x period x extract,
     zero when nothing was counted, plus one row per team and per worker that has records,
-    and for measures broken down by initiating agency one row per agency the LA has ever
-    recorded for the measure (zeros included). The numerator is the records flagged
+    and for measures broken down by initiating agency one row per agency in `agencies`
+    (int_measure_agencies: the agencies the LA's extract records for the measure as it stood
+    on that extract date; zeros included). The numerator is the records flagged
     in_numerator; percent measures also get the denominator (all records), count and rate
     measures a NULL denominator. -#}
-{% macro measure_counts(records) %}
+{% macro measure_counts(records, agencies) %}
 with grid as (
     select
         local_authorities.la_code,
@@ -105,7 +106,7 @@ broken_down as (
     group by la_code, measure_id, reporting_period, as_at, coalesce({{ column }}, 'unallocated')
     union all
     {% endfor %}
-    -- agencies: every agency the LA has recorded for the measure, in every period (zeros
+    -- agencies: every agency the extract records for the measure, in every period (zeros
     -- included), as the report lists them
     select
         grid.la_code,
@@ -117,13 +118,10 @@ broken_down as (
         sum(case when records.in_numerator then 1 else 0 end) as numerator,
         count(records.record_id) as denominator
     from grid
-    inner join (
-        select distinct la_code, measure_id, coalesce(initiating_agency, 'unallocated') as agency
-        from records
-        where has_agency_breakdown
-    ) as agencies
+    inner join {{ agencies }} as agencies
         on agencies.la_code = grid.la_code
         and agencies.measure_id = grid.measure_id
+        and agencies.as_at = grid.as_at
     left join records
         on records.la_code = grid.la_code
         and records.measure_id = grid.measure_id

@@ -17,7 +17,8 @@ The story (LA 808, financial year 2013-14, Q1 = 1 Apr - 30 Jun 2013):
 - P9 adopted (E11) on 15 Jun 2013; P10, in care from September 2011, leaves care on their
   18th birthday, 20 May 2013: a care leaver.
 - CAFs: P2's CAF was open when P2's contact was closed and logged; P3's referral closed
-  RC9 on 10 Jun and a CAF started 10 days later (a step-down).
+  RC9 on 10 Jun and a CAF started 10 days later (a step-down). CAF4 (a child not in RAISE)
+  had no initiating agency on the first drop; the latest drop fills in Housing.
 """
 
 from __future__ import annotations
@@ -137,12 +138,14 @@ def _base() -> dict[str, list[dict[str, str]]]:
         "caf_children": [
             {**la, "caf_child_id": "CC2", "forename": "A", "raise_person_id": "P2"},
             {**la, "caf_child_id": "CC3", "forename": "A", "raise_person_id": "P3"},
+            {**la, "caf_child_id": "CC4", "forename": "A"},
         ],
         "caf_assessments": [
             {**la, "caf_id": "CAF2", "caf_child_id": "CC2", "initiating_agency": "Housing",
              "start_date": "2013-04-01"},
             {**la, "caf_id": "CAF3", "caf_child_id": "CC3",
              "initiating_agency": "CECSC - Schools", "start_date": "2013-06-20"},
+            {**la, "caf_id": "CAF4", "caf_child_id": "CC4", "start_date": "2013-05-10"},
         ],
     }
 
@@ -157,6 +160,9 @@ def _latest() -> dict[str, list[dict[str, str]]]:
         {"la_code": "808", "contact_id": "C5", "person_id": "P5", "contact_date": "2013-06-25",
          "contact_source": "Police", "decision_date": "2013-06-25", "outcome": "closed_logged"})
     tables["child_population"] = [{"la_code": "808", "year": "2013", "population_0_17": "40000"}]
+    for caf in tables["caf_assessments"]:
+        if caf["caf_id"] == "CAF4":
+            caf["initiating_agency"] = "Housing"
     # allocations arrive with the latest drop only (the table is optional: the first drop
     # has none, so the figures as first reported credit no team through allocations)
     tables["workers"] += [
@@ -250,7 +256,7 @@ def test_q1_figures_on_the_latest_extract(warehouse):
     assert v["contacts_to_assessment"][0] == 1
     assert v["re_referrals_12m"] == (1, 4, 25.0)        # R1, exactly 12 months after R0
     assert v["referrals_to_s47"] == (1, 3, 33.3)
-    assert v["caf2_commenced"][0] == 2
+    assert v["caf2_commenced"][0] == 3
     assert v["caf_step_down"][0] == 1
     assert v["initial_assessments_10wd"] == (1, 1, 100.0)
     assert v["s47_completed_15wd"] == (1, 1, 100.0)
@@ -321,12 +327,19 @@ def test_breakdowns_by_team_worker_and_agency(warehouse):
     assert {k[1] for k in reported if k[0] == "cp_at_period_end"} == {"unallocated"}
     assert reported[("contacts", "T1")][0] == 2                  # the record's own team
     agencies = _values(warehouse, "measure_values", "2013-14 Q1", "initiating_agency")
-    assert agencies == {("caf2_commenced", "Housing"): (1, None, 1.0),
+    assert agencies == {("caf2_commenced", "Housing"): (2, None, 2.0),
                         ("caf2_commenced", "CECSC - Schools"): (1, None, 1.0)}
-    # every agency the LA has recorded appears in every period, zeros included
+    # every agency the extract records appears in every period, zeros included; CAF4's
+    # missing agency was on the first drop only, so the latest figures have no unallocated
+    # row, whichever computations the build ran (a full build also counts the first drop)
     earlier = _values(warehouse, "measure_values", "2012-13", "initiating_agency")
     assert earlier == {("caf2_commenced", "Housing"): (0, None, 0.0),
                        ("caf2_commenced", "CECSC - Schools"): (0, None, 0.0)}
+    reported = _values(warehouse, "measure_values_as_reported", "2013-14 Q1",
+                       "initiating_agency")
+    assert reported == {("caf2_commenced", "Housing"): (1, None, 1.0),
+                        ("caf2_commenced", "CECSC - Schools"): (1, None, 1.0),
+                        ("caf2_commenced", "unallocated"): (1, None, 1.0)}
 
 
 def test_table_1_contact_outcomes_by_source(warehouse):
@@ -369,6 +382,28 @@ def test_child_level_lists_add_up_and_hide_person_ids(warehouse):
     assert not child_ids & {p for p, _ in PERSONS} and len(child_ids) == 4
 
 
+def _copy_of(warehouse, tmp_path) -> Path:
+    """A copy of the module's work database, for a test that breaks it."""
+    (source,) = warehouse.execute("""select path from duckdb_databases()
+        where database_name = current_database()""").fetchone()
+    copy = tmp_path / "work.duckdb"
+    shutil.copy(source, copy)
+    return copy
+
+
+def _failures(copy: Path, test: str, columns: str, where: str = "true") -> set[tuple]:
+    """Run the singular dbt test `test` on `copy`, storing its failures: their `columns`
+    (the rows matching `where`). Checks that the test passed exactly when none were found."""
+    result = dbt_invoke(["test", "--select", test, "--store-failures"], copy)
+    (node,) = result.result
+    with duckdb.connect(str(copy), read_only=True) as con:
+        (schema,) = con.execute("""select table_schema from information_schema.tables
+            where table_name = ?""", [test]).fetchone()
+        found = set(con.execute(f"select {columns} from {schema}.{test} where {where}").fetchall())
+    assert (str(node.status) == "pass") == (not found), (node.status, found)
+    return found
+
+
 def test_catalogue_and_records_models_must_agree(warehouse, tmp_path):
     """tests/dbt/assert_measure_catalogue_matches_records.sql passes on the real build and
     fails on a catalogue that names the wrong records model, a records model that does not
@@ -379,16 +414,8 @@ def test_catalogue_and_records_models_must_agree(warehouse, tmp_path):
     shutil.copy(source, copy)
 
     def problems() -> set[tuple[str, str]]:
-        result = dbt_invoke(["test", "--select", "assert_measure_catalogue_matches_records",
-                             "--store-failures"], copy)
-        (node,) = result.result
-        with duckdb.connect(str(copy), read_only=True) as con:
-            (schema,) = con.execute("""select table_schema from information_schema.tables
-                where table_name = 'assert_measure_catalogue_matches_records'""").fetchone()
-            found = set(con.execute(f"""select measure_id, problem
-                from {schema}.assert_measure_catalogue_matches_records""").fetchall())
-        assert (str(node.status) == "pass") == (not found), (node.status, found)
-        return found
+        return _failures(copy, "assert_measure_catalogue_matches_records",
+                         "measure_id, problem")
 
     assert problems() == set()
     with duckdb.connect(str(copy)) as con:
@@ -417,17 +444,9 @@ def test_teams_are_credited_by_the_catalogue_rule(warehouse, tmp_path):
     shutil.copy(source, copy)
 
     def problems() -> set[tuple[str, str, str]]:
-        result = dbt_invoke(["test", "--select", "assert_measure_teams_follow_catalogue",
-                             "--store-failures"], copy)
-        (node,) = result.result
-        with duckdb.connect(str(copy), read_only=True) as con:
-            (schema,) = con.execute("""select table_schema from information_schema.tables
-                where table_name = 'assert_measure_teams_follow_catalogue'""").fetchone()
-            found = set(con.execute(f"""select measure_id, record_id, problem
-                from {schema}.assert_measure_teams_follow_catalogue
-                where reporting_period = '2013-14 Q1' and as_at = '{LATEST}'""").fetchall())
-        assert (str(node.status) == "pass") == (not found), (node.status, found)
-        return found
+        return _failures(copy, "assert_measure_teams_follow_catalogue",
+                         "measure_id, record_id, problem",
+                         f"reporting_period = '2013-14 Q1' and as_at = '{LATEST}'")
 
     assert problems() == set()
     with duckdb.connect(str(copy)) as con:
@@ -457,3 +476,24 @@ def test_teams_are_credited_by_the_catalogue_rule(warehouse, tmp_path):
         ("cla_review_participation", "V1",
          "broken down by team without a team_source of record or allocation"),
     }
+
+
+def test_every_record_agency_is_listed(warehouse, tmp_path):
+    """tests/dbt/assert_record_agencies_are_listed.sql passes on the real build and fails
+    when a record carries an agency its extract's list (int_measure_agencies) does not have:
+    that record would count in the headline and in no agency row."""
+    (source,) = warehouse.execute("""select path from duckdb_databases()
+        where database_name = current_database()""").fetchone()
+    copy = tmp_path / "work.duckdb"
+    shutil.copy(source, copy)
+
+    def problems() -> set[tuple[str, str, str]]:
+        return _failures(copy, "assert_record_agencies_are_listed",
+                         "measure_id, cast(as_at as varchar), agency")
+
+    assert problems() == set()
+    with duckdb.connect(str(copy)) as con:
+        con.execute("""update intermediate.int_measure_records set initiating_agency = 'Police'
+            where measure_id = 'caf2_commenced' and record_id = 'CAF3'""")
+    assert problems() == {("caf2_commenced", FIRST, "Police"),
+                          ("caf2_commenced", LATEST, "Police")}
