@@ -408,10 +408,7 @@ def test_catalogue_and_records_models_must_agree(warehouse, tmp_path):
     """tests/dbt/assert_measure_catalogue_matches_records.sql passes on the real build and
     fails on a catalogue that names the wrong records model, a records model that does not
     exist, or a measure nothing computes."""
-    (source,) = warehouse.execute("""select path from duckdb_databases()
-        where database_name = current_database()""").fetchone()
-    copy = tmp_path / "work.duckdb"
-    shutil.copy(source, copy)
+    copy = _copy_of(warehouse, tmp_path)
 
     def problems() -> set[tuple[str, str]]:
         return _failures(copy, "assert_measure_catalogue_matches_records",
@@ -438,10 +435,7 @@ def test_teams_are_credited_by_the_catalogue_rule(warehouse, tmp_path):
     fails when a record is credited to a team its catalogue rule does not give it: a plan
     credited to another team than the allocation's, a contact credited through the
     allocation when its rule is the record's own team, a measure with no team_source."""
-    (source,) = warehouse.execute("""select path from duckdb_databases()
-        where database_name = current_database()""").fetchone()
-    copy = tmp_path / "work.duckdb"
-    shutil.copy(source, copy)
+    copy = _copy_of(warehouse, tmp_path)
 
     def problems() -> set[tuple[str, str, str]]:
         return _failures(copy, "assert_measure_teams_follow_catalogue",
@@ -482,10 +476,7 @@ def test_every_record_agency_is_listed(warehouse, tmp_path):
     """tests/dbt/assert_record_agencies_are_listed.sql passes on the real build and fails
     when a record carries an agency its extract's list (int_measure_agencies) does not have:
     that record would count in the headline and in no agency row."""
-    (source,) = warehouse.execute("""select path from duckdb_databases()
-        where database_name = current_database()""").fetchone()
-    copy = tmp_path / "work.duckdb"
-    shutil.copy(source, copy)
+    copy = _copy_of(warehouse, tmp_path)
 
     def problems() -> set[tuple[str, str, str]]:
         return _failures(copy, "assert_record_agencies_are_listed",
