@@ -154,8 +154,14 @@ class ReportData:
         return [m for m in self.catalogue if m.section == section]
 
     def periods_with_figures(self) -> list[ReportingPeriod]:
+        return list(self._periods_with_figures)
+
+    @functools.cached_property
+    def _periods_with_figures(self) -> tuple[ReportingPeriod, ...]:
+        """The periods with figures, sorted: one pass over the figures for the whole report
+        (every trend chart asks, and a pass each was a tenth of a report's time)."""
         labels = {k[1] for k in self.figures}
-        return sorted(ReportingPeriod.parse(label) for label in labels)
+        return tuple(sorted(ReportingPeriod.parse(label) for label in labels))
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
