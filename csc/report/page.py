@@ -125,7 +125,6 @@ def _common(data: ReportData, generated_at: datetime) -> dict:
         "dq_ok": bool(run and run.validation_result
                       and run.validation_result.lower().startswith("passed")),
         "latest_extract": data.latest_extract, "notes": data.notes,
-        "direction_words": DIRECTION_WORDS,
         "generated_at": generated_at.strftime("%Y-%m-%d %H:%M"),
         "warehouse_name": data.warehouse.name,
     }
