@@ -79,6 +79,14 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[key] = old
 
 
+# What dbt writes to logs/dbt.log. dbt's default, "debug", logs every query's SQL and every
+# adapter call: about 10 MB a demo build, and writing it was 540 of a demo build's 7,433
+# profile samples (docs/performance.md, "Issue 22, fifth round"). At "info" the log keeps
+# what ran, each node's result and every warning and error; the SQL each node ran is in
+# target/run/. An operator's DBT_LOG_LEVEL_FILE (e.g. debug) wins.
+DBT_LOG_LEVEL_FILE = "info"
+
+
 def dbt_invoke(args: list[str], work_db: Path, callbacks: list[Callable] | None = None,
                env: dict[str, str] | None = None, manifest=None):
     """Invoke dbt with the project's profile pointed at `work_db`; return dbt's result.
@@ -91,6 +99,7 @@ def dbt_invoke(args: list[str], work_db: Path, callbacks: list[Callable] | None 
     from dbt.cli.main import dbtRunner
 
     values = {"CSC_BUILD_DB": str(work_db), "CSC_STALE_AFTER_DAYS": str(stale_after_days()),
+              "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE", DBT_LOG_LEVEL_FILE),
               **(env or {})}
     with _environment(**values):
         try:

@@ -79,6 +79,30 @@ def test_a_build_compiles_a_copy_never_the_shared_parse(tmp_path):
     assert not manifest.nodes[node].compiled_code
 
 
+@pytest.mark.parametrize("level", [None, "debug"])
+def test_dbt_log_keeps_results_and_drops_the_debug_lines(tmp_path, monkeypatch, level):
+    """dbt.log is written at "info" (csc.build.DBT_LOG_LEVEL_FILE): what ran and how it
+    ended, not every query's SQL, whose formatting and writing held the interpreter for a
+    share of every build. DBT_LOG_LEVEL_FILE set by the operator wins."""
+    if level is None:
+        monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
+    else:
+        monkeypatch.setenv("DBT_LOG_LEVEL_FILE", level)
+    work = _work_db(tmp_path)
+    logs = tmp_path / "dbt-logs"
+    outcome = dbt_invoke(["source", "freshness", "--select", FRESHNESS_SOURCE], work,
+                         env={"CSC_FRESHNESS_DATE": "2014-04-20", "DBT_LOG_PATH": str(logs)},
+                         manifest=parsed_manifest(work))
+    assert outcome.success, outcome.exception
+    log = (logs / "dbt.log").read_text()
+    assert "[info ]" in log and "Running with dbt=" in log
+    assert "loaded_drops" in log  # the source freshness query
+    debug_lines = [line for line in log.splitlines() if "[debug]" in line]
+    if level is None:
+        assert not debug_lines
+    else:
+        assert any("select" in line.lower() for line in debug_lines)  # the query's SQL
+
 def test_the_temporary_prefect_server_answers_and_stops(monkeypatch, tmp_path):
     """With no server configured, `csc refresh` starts Prefect's temporary server itself
     (before its imports) and points PREFECT_API_URL at it; with one configured, in the
