@@ -96,12 +96,13 @@ def test_dbt_log_keeps_results_and_drops_the_debug_lines(tmp_path, monkeypatch, 
     assert outcome.success, outcome.exception
     log = (logs / "dbt.log").read_text()
     assert "[info ]" in log and "Running with dbt=" in log
-    assert "loaded_drops" in log  # the source freshness query
+    assert "loaded_drops" in log  # the freshness check on meta.loaded_drops, and its result
     debug_lines = [line for line in log.splitlines() if "[debug]" in line]
     if level is None:
         assert not debug_lines
     else:
         assert any("select" in line.lower() for line in debug_lines)  # the query's SQL
+
 
 def test_the_temporary_prefect_server_answers_and_stops(monkeypatch, tmp_path):
     """With no server configured, `csc refresh` starts Prefect's temporary server itself
