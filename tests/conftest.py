@@ -8,6 +8,7 @@ the warehouses below are built once for the whole run instead (`_built_once`), a
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import hashlib
@@ -23,8 +24,12 @@ from typing import TypeVar
 
 import pytest
 
-# Before Prefect is imported anywhere: its home (database, settings) in a temp folder.
-os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="csc-prefect-home-"))
+# Before Prefect is imported anywhere: its home (database, settings) in a temp folder,
+# removed when the session's process ends (registered before Prefect's own exit handlers,
+# so it runs after them: its temporary server has stopped by then).
+if "PREFECT_HOME" not in os.environ:
+    os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="csc-prefect-home-")
+    atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
 
 from csc.config import PROJECT_DIR, WarehousePaths, set_offline_env, warehouse_paths  # noqa: E402
 
