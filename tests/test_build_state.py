@@ -4,12 +4,14 @@ plan: incremental after later drops only, a full rebuild after anything else."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import duckdb
 
 import csc.build
 from csc.build import (
+    NIGHT_EXCLUDES,
     PROJECT_INPUTS,
     build_inputs,
     build_is_current,
@@ -82,6 +84,21 @@ def test_a_partial_build_leaves_the_marts_not_current(first_drop_published, tmp_
     assert build_is_current(work)  # the flow's whole build recorded its inputs
     run_dbt_build(work, extra_args=["--select", "int_calendar"])
     assert not build_is_current(work)
+
+
+def test_a_build_writes_its_run_results_and_no_manifest(first_drop_published, tmp_path,
+                                                       monkeypatch):
+    """The build leaves dbt's manifest.json unwritten (nothing reads it) but still writes
+    run_results.json where dbt would, with each node's status and seconds."""
+    work = first_drop_published.copy_to(tmp_path / "night").work
+    target = tmp_path / "dbt-target"
+    monkeypatch.setenv("DBT_TARGET_PATH", str(target))
+    run_dbt_build(work, extra_args=["--select", "int_calendar", *NIGHT_EXCLUDES])
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert [(r["unique_id"], r["status"]) for r in results] == \
+        [("model.csc.int_calendar", "success")]
+    assert results[0]["execution_time"] > 0
+    assert not (target / "manifest.json").exists()
 
 
 def test_the_plan_is_incremental_only_after_later_drops(tmp_path, monkeypatch):
