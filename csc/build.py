@@ -364,8 +364,8 @@ def run_dbt_build(work_db: Path, extra_args: list[str] | None = None,
     # manifest, and the docs site must get them as written.
     manifest = copy_manifest(parsed_manifest(work_db))
     # --no-write-json: dbt would write target/manifest.json after the last node, which
-    # nothing reads (0.7-1.6 s of one thread a build); run_results.json, which an operator
-    # and the benchmarks read, is written here instead (write_run_results).
+    # nothing reads (0.5-1.6 s of one thread a demo build); run_results.json, which an
+    # operator and the benchmarks read, is written here instead (write_run_results).
     outcome = dbt_invoke(["build", *args, "--no-write-json"], work_db, manifest=manifest,
                          callbacks=[_node_finished_callback(on_node)])
     if outcome.exception is not None:
