@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -13,7 +14,7 @@ import pytest
 
 import csc.build
 from csc.build import copy_manifest, dbt_invoke, parse_in_background, parsed_manifest
-from csc.freshness import FRESHNESS_SOURCE
+from csc.freshness import FRESHNESS_SOURCE, dbt_source_freshness
 from csc.prefect_server import server_configured, start_temporary_server
 from csc.workdb import prepare_work_db
 
@@ -77,6 +78,18 @@ def test_a_build_compiles_a_copy_never_the_shared_parse(tmp_path):
     node = "model.csc.stg_meta__extracts"
     assert copied.nodes[node].compiled_code
     assert not manifest.nodes[node].compiled_code
+
+
+def test_the_freshness_check_writes_no_dbt_artifacts(tmp_path, monkeypatch):
+    """The refresh reads `dbt source freshness`'s result in-process: no manifest.json or
+    sources.json is written for it (nothing reads them)."""
+    target = tmp_path / "dbt-target"
+    monkeypatch.setenv("DBT_TARGET_PATH", str(target))
+    work = _work_db(tmp_path)
+    status, age = dbt_source_freshness(work, date(2014, 4, 20), 2)
+    assert (status, age) == ("warn", 6.0)  # the drop of 2014-04-14, six days old
+    assert not (target / "manifest.json").exists()
+    assert not (target / "sources.json").exists()
 
 
 @pytest.mark.parametrize("level", [None, "debug"])
