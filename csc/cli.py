@@ -4,10 +4,11 @@ csc/commands/ with a `register(subparsers)` function."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from csc.commands import generate, refresh, report, returns, serve
-from csc.config import set_offline_env
+from csc.config import published_file, set_offline_env
 
 COMMANDS = [generate, refresh, report, returns, serve]
 
@@ -24,6 +25,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     set_offline_env()
     args = build_parser().parse_args(argv)
+    # `--warehouse` is checked by argparse; the environment's default is checked here,
+    # before a command starts any work.
+    if getattr(args, "warehouse", "") is None and os.environ.get("CSC_WAREHOUSE"):
+        try:
+            published_file(os.environ["CSC_WAREHOUSE"])
+        except ValueError as exc:
+            print(f"csc {args.command}: CSC_WAREHOUSE: {exc}", file=sys.stderr)
+            return 2
     return args.func(args)
 
 

@@ -118,10 +118,23 @@ class WarehousePaths:
         return self.docs_site / "index.html"
 
 
+def published_file(value: str | os.PathLike[str]) -> Path:
+    """The published warehouse file `value` names, resolved. A folder is refused: the
+    warehouse is a file, and its work file, GX project, docs and reports sit beside it,
+    so a folder given by mistake would fill its parent with them (and fail only at the
+    publish step, after the whole build)."""
+    path = Path(value).resolve()
+    if path.is_dir():
+        raise ValueError(f"{value} is a folder; the warehouse is the published DuckDB file "
+                         f"in it, e.g. {Path(value) / DEFAULT_WAREHOUSE.name}")
+    return path
+
+
 def warehouse_paths(warehouse: str | os.PathLike[str] | None = None) -> WarehousePaths:
-    """Resolve the published warehouse path: argument, then CSC_WAREHOUSE, then default."""
+    """Resolve the published warehouse path: argument, then CSC_WAREHOUSE, then default.
+    ValueError when it names a folder (published_file)."""
     chosen = warehouse or os.environ.get("CSC_WAREHOUSE") or DEFAULT_WAREHOUSE
-    return WarehousePaths(published=Path(chosen).resolve())
+    return WarehousePaths(published=published_file(chosen))
 
 
 def dbt_project_dir() -> Path:
