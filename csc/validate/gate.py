@@ -269,9 +269,9 @@ def validate_build(work_db: Path, gx_root: Path, suites_dir: Path | None = None,
     success = all(s.success for s in results)
     if success:
         passed = {key: plan.prints[key] for key in plan.prints
-                  if key not in plan.not_passed}
+                  if key not in plan.not_passed or key in plan.warned}
         with duckdb.connect(str(work_db), read_only=True) as con:
-            scoping.write_record(con, scope, gx_root, passed, data_docs)
+            scoping.write_record(con, scope, gx_root, passed, data_docs, plan.warned)
     log.info("validation: %d check(s) carried from the last passed validation, %d on the "
              "new drops only", len(scope.carried), len(scope.scoped))
     return ValidationResult(success=success, suites=results, data_docs=data_docs,
@@ -288,6 +288,8 @@ class _Plan:
     # check -> (its print, its whole query): what a passed validation records
     prints: dict[str, tuple[str, str]] = field(default_factory=dict)
     not_passed: set[str] = field(default_factory=set)  # checks that failed or warned
+    # warning rules that warned -> what they found (recorded, so that they can be carried)
+    warned: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, suites: list[Suite], batches_dir: Path,
@@ -329,12 +331,17 @@ def _prepare(con: duckdb.DuckDBPyConnection, suites: list[Suite], batches_dir: P
                 how = scoping.decide(con, scope, key, plan.prints[key][0], rule.query,
                                      can_scope=rule.scoped_query is not None)
                 if how == "carried":
-                    outcome = RuleOutcome(rule, 0, [], how=how)
+                    found = scoping.recorded_warning(scope, key) or {}
+                    outcome = RuleOutcome(rule, found.get("violations", 0),
+                                          found.get("examples", []), how=how)
                 else:
                     ran = replace(rule, query=rule.scoped_query) if how == "scoped" else rule
                     outcome = replace(run_rule(con, ran, relaxations), rule=rule, how=how)
                 if outcome.violations or outcome.skipped:
                     plan.not_passed.add(key)
+                if outcome.violations and not outcome.skipped and rule.severity == "warning":
+                    plan.warned[key] = {"violations": int(outcome.violations),
+                                        "examples": outcome.examples}
                 plan.rule_outcomes[key] = outcome
                 frame_rows += [(rule.name, example) for example in outcome.examples]
             expectations = [_rule_expectation(r) for r in suite.rules
@@ -373,8 +380,12 @@ def _interpret(suites: list[Suite], plan: _Plan, run) -> list[SuiteResult]:
                     outcome.failed.append(message)
                     outcome.examples[check] = [message]
         if suite.rules:
-            outcome.evaluated += sum(1 for key, o in plan.rule_outcomes.items()
-                                     if key.startswith(f"{suite.name}/") and o.how == "carried")
+            for key, o in plan.rule_outcomes.items():
+                if key.startswith(f"{suite.name}/") and o.how == "carried":
+                    outcome.evaluated += 1
+                    if o.violations:  # a warning carried with the tables it read
+                        outcome.warnings.append(_describe_rule(o))
+                        outcome.examples[o.rule.name] = o.examples
             rules_run = by_name.get(f"{suite.name}.rules")
             for r in rules_run.results if rules_run else []:
                 outcome.evaluated += 1

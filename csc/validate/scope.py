@@ -7,7 +7,9 @@ database as it is. A check need not run again when that is already known:
   expectations) are the same text, and every table its query reads holds the same rows
   (row count and the sum of a 64-bit hash of each row, computed in DuckDB). A query is a
   function of the tables it reads, so it gives the same result again. (No suite query reads
-  the clock; a check whose query reads `current_date` or `now()` always runs.)
+  the clock; a check whose query reads `current_date` or `now()` always runs.) A warning
+  rule that warned in that validation is carried the same way, with the warning: its
+  violating rows and examples are in the record and are reported again as they were.
 - **scoped** (the raw contract's rules, `new_loads` in expectations/suites/raw_contract.yml):
   the rule passed last time and the only change to its raw tables since is drops loaded
   through the loader: every version the last validation saw is still there, unchanged but
@@ -19,9 +21,9 @@ database as it is. A check need not run again when that is already known:
 - otherwise the check runs whole.
 
 The record of the last passed validation is `<gx_root>/gx/uncommitted/last_passed.json`,
-written only when a validation passes (the checks that passed, the digests of the tables
-they read, the loads it covered). The validation result lists what was carried and what
-was scoped, and why.
+written only when a validation passes (the checks that passed, the warning rules that
+warned and what they found, the digests of the tables they read, the loads it covered).
+The validation result lists what was carried and what was scoped, and why.
 """
 
 from __future__ import annotations
@@ -155,10 +157,12 @@ def decide(con: duckdb.DuckDBPyConnection, scope: Scope, key: str, check_print: 
     recorded = scope.record.get("tables") or {}
     if all(recorded.get(t, {}).get("full") == table_digests(con, scope, t)["full"]
            for t in inputs):
-        scope.carried[key] = (f"passed on {scope.record.get('validated_at')}; the "
-                              f"{len(inputs)} table(s) it reads are unchanged since")
+        scope.carried[key] = (f"{'warned' if 'warned' in last else 'passed'} on "
+                              f"{scope.record.get('validated_at')}; the {len(inputs)} "
+                              "table(s) it reads are unchanged since")
         return "carried"
-    if not can_scope or scope.variables is None:
+    # A warning found on the older rows would be lost by a query on the new ones only.
+    if not can_scope or scope.variables is None or "warned" in last:
         return "run"
     for t in inputs:
         now, then = table_digests(con, scope, t), recorded.get(t, {})
@@ -177,9 +181,18 @@ def decide(con: duckdb.DuckDBPyConnection, scope: Scope, key: str, check_print: 
     return "scoped"
 
 
+def recorded_warning(scope: Scope, key: str) -> dict[str, Any] | None:
+    """What a carried warning rule found when it last ran: {"violations", "examples"}."""
+    return ((scope.record.get("checks") or {}).get(key) or {}).get("warned")
+
+
 def write_record(con: duckdb.DuckDBPyConnection, scope: Scope, gx_root: Path,
-                 passed: dict[str, tuple[str, str]], data_docs: Path | None) -> None:
-    """Record a passed validation: `passed` is check -> (its print, its whole query)."""
+                 passed: dict[str, tuple[str, str]], data_docs: Path | None,
+                 warned: dict[str, dict[str, Any]] | None = None) -> None:
+    """Record a passed validation: `passed` is check -> (its print, its whole query), for
+    the checks that passed and the warning rules that warned; `warned` is such a rule ->
+    what it found ({"violations": n, "examples": [...]})."""
+    warned = warned or {}
     tables: dict[str, dict[str, list[int]]] = {}
     for _, query in passed.values():
         for t in tables_read(query):
@@ -188,7 +201,8 @@ def write_record(con: duckdb.DuckDBPyConnection, scope: Scope, gx_root: Path,
                 tables[t] = {k: v for k, v in digests.items() if not k.endswith("_old")}
     record = {"validated_at": datetime.now().isoformat(timespec="seconds"),
               "loads": scope.loads, "extracts": scope.extracts, "tables": tables,
-              "checks": {k: {"print": p} for k, (p, _) in passed.items()},
+              "checks": {k: {"print": p} | ({"warned": warned[k]} if k in warned else {})
+                         for k, (p, _) in passed.items()},
               "data_docs": str(data_docs) if data_docs else None}
     path = record_path(gx_root)
     path.parent.mkdir(parents=True, exist_ok=True)
