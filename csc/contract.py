@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
+from csc.config import read_yaml
 
 CONTRACT_FILE = Path(__file__).with_name("contract.yml")
 COLUMN_TYPES = {"id", "text", "date", "int", "flag", "code", "codes"}
@@ -75,7 +75,7 @@ class Contract:
 
 @cache
 def load_contract(path: Path = CONTRACT_FILE) -> Contract:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     code_lists = {k: tuple(str(v) for v in vals) for k, vals in raw["code_lists"].items()}
     date_order = raw.get("date_order", {})
     tables: dict[str, Table] = {}

@@ -37,10 +37,9 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import yaml
 
 from csc import hooks
-from csc.config import PROJECT_DIR, WarehousePaths, limit_memory
+from csc.config import PROJECT_DIR, WarehousePaths, limit_memory, read_yaml
 from csc.contract import load_contract
 from csc.runlog import PUBLISHED_COLUMNS, stored_value
 
@@ -83,7 +82,7 @@ def dbt_descriptions(project_dir: Path = PROJECT_DIR) -> dict[str, tuple[str, di
 
     found: dict[str, tuple[str, dict[str, str]]] = {}
     for path in sorted((project_dir / "models").rglob("*.yml")):
-        properties = yaml.safe_load(path.read_text()) or {}
+        properties = read_yaml(path) or {}
         for model in properties.get("models") or []:
             columns = {c["name"]: fold(c.get("description")) for c in model.get("columns") or []
                        if c.get("description")}

@@ -12,8 +12,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from csc.config import read_yaml
 from csc.contract import COLUMN_TYPES, Column, Contract, Table, load_contract
 
 SSD_CONTRACT_FILE = Path(__file__).with_name("ssd_contract.yml")
@@ -24,7 +23,7 @@ SSD_SYSTEM = "ssd"
 
 @cache
 def ssd_variants(path: Path = SSD_CONTRACT_FILE) -> tuple[str, ...]:
-    return tuple(yaml.safe_load(path.read_text(encoding="utf-8"))["variants"])
+    return tuple(read_yaml(path)["variants"])
 
 
 @cache
@@ -32,7 +31,7 @@ def load_ssd_contract(path: Path = SSD_CONTRACT_FILE) -> Contract:
     """The SSD tables (folder `ssd/` of a drop) and the optional reference tables, which an
     SSD landing may carry as a RAISE/CAF one does. Code lists not defined in the SSD file
     are the RAISE/CAF contract's (the DfE codes both hold)."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     base = load_contract()
     variants = set(raw["variants"])
     code_lists = {k: tuple(str(v) for v in vals) for k, vals in raw["code_lists"].items()}

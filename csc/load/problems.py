@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
+from csc.config import read_yaml
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "load_rules.yml"
 
@@ -59,7 +59,7 @@ RULES: dict[str, str] = {
 def rule_book() -> dict:
     """csc/load_rules.yml: per rule its kind (structural or record) and, for record-level
     rules, what the warehouse does with the record."""
-    book = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    book = read_yaml(RULES_FILE)
     unknown = set(book["rules"]) ^ set(RULES)
     if unknown:
         raise ValueError(f"{RULES_FILE.name} and RULES disagree on {sorted(unknown)}")

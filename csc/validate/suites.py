@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 
+from csc.config import read_yaml
 from csc.contract import CODES_SEPARATOR, Contract, load_contract
 
 SEVERITIES = ("critical", "warning")
@@ -43,7 +43,7 @@ class Relaxations:
     def load(cls, path: Path) -> Relaxations:
         if not path.exists():
             return cls()
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = read_yaml(path) or {}
         return cls(allow_missing_tables=frozenset(raw.get("allow_missing_tables", [])),
                    tolerate_absent_measures=bool(raw.get("tolerate_absent_measures", False)))
 
@@ -212,7 +212,7 @@ def load_suites(suites_dir: Path, placeholders: dict[str, Any],
     contract = contract or load_contract()
     suites = []
     for path in sorted(suites_dir.glob("*.yml")):
-        definition = yaml.safe_load(path.read_text(encoding="utf-8"))
+        definition = read_yaml(path)
         name = definition["suite"]
         suite = Suite(name=name, description=definition.get("description", ""))
         for spec in definition.get("batches", []):
