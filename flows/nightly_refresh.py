@@ -69,6 +69,7 @@ from csc.publish import (
 )
 from csc.report import ReportFiles, render_changed_reports, report_la_codes
 from csc.validate import ValidationResult, validate_build
+from csc.validate.gate import start_worker as start_gx_worker
 from flows.recorder import (  # noqa: F401 - the flow's public names, for its callers
     STEP_TITLES,
     STEPS,
@@ -179,6 +180,8 @@ def build(work_db: str) -> BuildResult:
         result = BuildResult(nodes=0, plan=plan.kind, reason=plan.reason)
     else:
         logger.info("dbt build, %s: %s", plan.kind, plan.reason)
+        # Great Expectations imports in its worker process while dbt builds (csc.validate.gate).
+        start_gx_worker()
         result = run_dbt_build(Path(work_db), on_node=on_node, plan=plan)
     return replace(result, marts_rows=marts_rows(Path(work_db)))
 

@@ -17,12 +17,21 @@ the gate. Data Docs are rebuilt by the checkpoint on every run.
 A night checks what moved (csc.validate.scope): a check that passed last time and reads
 only unchanged tables is carried, the raw contract's rules run on the new drops' versions
 when the older versions are proved unchanged, everything else runs whole.
+
+The checkpoint runs in a worker process (csc.validate.worker; one per Python process,
+started on first use and kept): importing GX costs several CPU seconds, and a refresh
+starts the worker when its dbt build starts (start_worker), so that the import runs beside
+the build on the other core instead of on the validate step's wall time. (In a thread it
+shared Python's lock with dbt and only moved the cost, docs/performance.md.) What crosses
+the process boundary is plain data: the expectations' specs and rules out, each result's
+JSON form back.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import resource
 import shutil
 import time
 from dataclasses import dataclass, field, replace
@@ -36,6 +45,7 @@ from csc.config import PROJECT_DIR, set_offline_env
 from csc.validate import scope as scoping
 from csc.validate.result import SuiteResult, ValidationResult
 from csc.validate.suites import Batch, Relaxations, Rule, Suite, load_suites
+from csc.validate.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -182,9 +192,7 @@ class _Checkpoint:
         self.context.build_data_docs(resource_identifiers=[
             *run.run_results.keys(),
             *(ExpectationSuiteIdentifier(name=d.suite.name) for d in self.definitions)])
-        log.info("GX checkpoint %.1fs, Data Docs %.1fs", validated - started,
-                 time.monotonic() - validated)
-        return run
+        return run, (validated - started, time.monotonic() - validated)
 
     def data_docs(self) -> Path | None:
         for site in self.context.get_docs_sites_urls():
@@ -193,19 +201,60 @@ class _Checkpoint:
         return None
 
 
-def _describe_gx_failure(name: str, r) -> tuple[str, str]:
-    """(the check: batch, expectation type and kwargs; the message with what was found)"""
-    cfg = r.expectation_config
-    kwargs = {k: v for k, v in cfg.kwargs.items() if k != "batch_id"}
-    result = r.result or {}
-    if r.exception_info and r.exception_info.get("raised_exception"):
-        detail = f" raised: {r.exception_info.get('exception_message')}"
+def _run_checkpoint(gx_root: str, batches_dir: str, validations: list[tuple[str, str, list]]
+                    ) -> tuple[dict[str, list[dict[str, Any]]], str | None, tuple[float, ...]]:
+    """In the worker: one checkpoint over `validations` (a batch's expectation specs, or a
+    suite's rules). Returns each validation's expectation results in their JSON form, the
+    Data Docs index, and the seconds of setup, checkpoint and Data Docs and the worker's
+    peak memory (MiB), for the log."""
+    started = time.monotonic()
+    checkpoint = _Checkpoint(Path(gx_root), Path(batches_dir))
+    for name, file_name, items in validations:
+        checkpoint.add(name, file_name, [_rule_expectation(i) if isinstance(i, Rule)
+                                         else _gx_expectation(i) for i in items])
+    set_up = time.monotonic()
+    run, seconds = checkpoint.run()
+    results = {vr.suite_name: [r.to_json_dict() for r in vr.results]
+               for vr in run.run_results.values()}
+    data_docs = checkpoint.data_docs()
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return results, str(data_docs) if data_docs else None, (set_up - started, *seconds,
+                                                               peak_mib)
+
+
+_worker: Worker | None = None
+
+
+def start_worker() -> Worker:
+    """The GX worker process (csc.validate.worker), started if it is not running: its GX
+    import runs from now on, beside whatever this process does next."""
+    global _worker
+    if _worker is None or not _worker.alive():
+        _worker = Worker()
+    return _worker
+
+
+def _in_worker(fn, *args):
+    """fn(*args) in the GX worker; a worker that died fails this call, and the next call
+    starts a new one."""
+    return start_worker().call(fn, *args)
+
+
+def _describe_gx_failure(name: str, r: dict[str, Any]) -> tuple[str, str]:
+    """(the check: batch, expectation type and kwargs; the message with what was found),
+    from an expectation result's JSON form."""
+    cfg = r["expectation_config"]
+    kwargs = {k: v for k, v in cfg["kwargs"].items() if k != "batch_id"}
+    result = r.get("result") or {}
+    raised = r.get("exception_info") or {}
+    if raised.get("raised_exception"):
+        detail = f" raised: {raised.get('exception_message')}"
     elif "unexpected_count" in result:
         sample = result.get("partial_unexpected_list") or []
         detail = f": {result['unexpected_count']} unexpected, e.g. {sample[:5]}"
     else:
         detail = f": observed {result.get('observed_value')}"
-    check = f"{name}: {cfg.type} {kwargs}"
+    check = f"{name}: {cfg['type']} {kwargs}"
     return check, check + detail
 
 
@@ -251,13 +300,12 @@ def validate_build(work_db: Path, gx_root: Path, suites_dir: Path | None = None,
     prepared = time.monotonic()
     run, data_docs = None, scope.record.get("data_docs")
     if plan.validations:
-        checkpoint = _Checkpoint(gx_root.resolve(), batches_dir)
-        for name, file_name, expectations in plan.validations:
-            checkpoint.add(name, file_name, expectations)
-        log.info("validation queries %.1fs, GX setup %.1fs", prepared - started,
-                 time.monotonic() - prepared)
-        run = checkpoint.run()
-        data_docs = checkpoint.data_docs()
+        log.info("validation queries %.1fs", prepared - started)
+        run, data_docs, seconds = _in_worker(_run_checkpoint, str(gx_root.resolve()),
+                                             str(batches_dir), plan.validations)
+        log.info("GX in its worker: setup %.1fs, checkpoint %.1fs, Data Docs %.1fs "
+                 "(%.1fs from the request), worker peak memory %.0f MiB", *seconds[:3],
+                 time.monotonic() - prepared, seconds[3])
     data_docs = Path(data_docs) if data_docs else None
 
     results = _interpret(suites, plan, run)
@@ -281,7 +329,8 @@ def validate_build(work_db: Path, gx_root: Path, suites_dir: Path | None = None,
 
 @dataclass
 class _Plan:
-    validations: list[tuple[str, str, list]]  # (GX name, parquet file, expectations)
+    # (GX name, parquet file, expectations: a batch's specs or a suite's rules)
+    validations: list[tuple[str, str, list]]
     rule_outcomes: dict[str, RuleOutcome]
     batch_problems: dict[str, tuple[str, str]]  # GX batch name -> (severity, message)
     carried_batches: set[str] = field(default_factory=set)
@@ -320,8 +369,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, suites: list[Suite], batches_dir: P
                                              f"run: {str(exc).splitlines()[0]}")
                 plan.not_passed.add(name)
                 continue
-            plan.validations.append((name, f"{name}.parquet",
-                                     [_gx_expectation(e) for e in batch.expectations]))
+            plan.validations.append((name, f"{name}.parquet", list(batch.expectations)))
         if suite.rules:
             frame_rows = []
             for rule in suite.rules:
@@ -344,7 +392,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, suites: list[Suite], batches_dir: P
                                         "examples": outcome.examples}
                 plan.rule_outcomes[key] = outcome
                 frame_rows += [(rule.name, example) for example in outcome.examples]
-            expectations = [_rule_expectation(r) for r in suite.rules
+            expectations = [r for r in suite.rules
                             if plan.rule_outcomes[f"{suite.name}/{r.name}"].how != "carried"
                             and not plan.rule_outcomes[f"{suite.name}/{r.name}"].skipped]
             if expectations:
@@ -358,7 +406,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, suites: list[Suite], batches_dir: P
 def _interpret(suites: list[Suite], plan: _Plan, run) -> list[SuiteResult]:
     """Readable per-suite results from the checkpoint run (which rule, where, sample rows).
     A carried check counts as evaluated and passed (it passed on the same tables)."""
-    by_name = {vr.suite_name: vr for vr in run.run_results.values()} if run else {}
+    by_name = run or {}
     results = []
     for suite in suites:
         outcome = SuiteResult(suite=suite.name, evaluated=0)
@@ -372,9 +420,9 @@ def _interpret(suites: list[Suite], plan: _Plan, run) -> list[SuiteResult]:
                 (outcome.failed if severity == "critical" else outcome.warnings).append(message)
                 outcome.evaluated += 0 if severity == "warning" else 1
                 continue
-            for r in by_name[name].results:
+            for r in by_name[name]:
                 outcome.evaluated += 1
-                if not r.success:
+                if not r["success"]:
                     plan.not_passed.add(name)
                     check, message = _describe_gx_failure(name, r)
                     outcome.failed.append(message)
@@ -387,11 +435,11 @@ def _interpret(suites: list[Suite], plan: _Plan, run) -> list[SuiteResult]:
                         outcome.warnings.append(_describe_rule(o))
                         outcome.examples[o.rule.name] = o.examples
             rules_run = by_name.get(f"{suite.name}.rules")
-            for r in rules_run.results if rules_run else []:
+            for r in rules_run or []:
                 outcome.evaluated += 1
-                rule_name = r.expectation_config.meta["rule"]
+                rule_name = r["expectation_config"]["meta"]["rule"]
                 rule_outcome = plan.rule_outcomes[f"{suite.name}/{rule_name}"]
-                if not r.success:
+                if not r["success"]:
                     target = (outcome.warnings if rule_outcome.rule.severity == "warning"
                               else outcome.failed)
                     target.append(_describe_rule(rule_outcome))
