@@ -12,7 +12,8 @@ are now with it:
   build is skipped, the marts there are exactly what it would make;
 - "incremental": only new drops, dated after every drop already built (and the links dated
   on them): the models that keep computations (macros/kept_computations.sql) keep the
-  as-reported ones stored;
+  as-reported ones stored, and the seeds and the models made of seeds alone
+  (`fixed_nodes`) are not built again;
 - "full": anything else (no whole build recorded, the project, dbt version or pseudonym
   key changed, a drop dated before one already built): `dbt build --full-refresh`.
 
@@ -27,6 +28,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -363,6 +365,10 @@ def run_dbt_build(work_db: Path, extra_args: list[str] | None = None,
     # The refresh's one parse, copied: the build compiles the nodes it runs into the
     # manifest, and the docs site must get them as written.
     manifest = copy_manifest(parsed_manifest(work_db))
+    kept = kept_fixed_nodes(manifest, work_db) if not extra_args and plan.kind == "incremental" \
+        else []
+    if kept:
+        args += ["--indirect-selection", "cautious", "--exclude", *kept]
     # --no-write-json: dbt would write target/manifest.json after the last node, which
     # nothing reads (0.5-1.6 s of one thread a demo build); run_results.json, which an
     # operator and the benchmarks read, is written here instead (write_run_results).
@@ -382,8 +388,92 @@ def run_dbt_build(work_db: Path, extra_args: list[str] | None = None,
         raise BuildFailed("dbt build failed:\n  " + "\n  ".join(failures or ["(see dbt log)"]))
     if not extra_args:  # a whole build: its marts stand for these inputs
         set_build_state(work_db, inputs)
+    reason = (plan.reason if plan is not None else "") + carried_records(work_db)
+    if kept:
+        reason += (f"; {len(kept)} seeds and models that read only the project's seeds kept "
+                   "from the last build, with their tests")
     return BuildResult(nodes=nodes, plan="full" if "--full-refresh" in args else "incremental",
-                       reason=(plan.reason if plan is not None else "") + carried_records(work_db))
+                       reason=reason)
+
+
+# Words in a model's SQL (or a macro it calls) that make its result depend on when or
+# where it runs, not only on the project's files: such a model is never kept.
+RUN_DEPENDENT = ("current_date", "current_timestamp", "now(", "today(", "run_started_at",
+                 "invocation_id", "env_var", "modules.datetime", "random(")
+
+
+def _names_run_dependent(code: str) -> bool:
+    """Whether code (SQL with Jinja) names something in RUN_DEPENDENT outside its Jinja
+    and line comments (dbt's own date_spine names current_date in a comment)."""
+    code = re.sub(r"--[^\n]*", "", re.sub(r"\{#.*?#\}", "", code, flags=re.S)).lower()
+    return any(word in code for word in RUN_DEPENDENT)
+
+
+def fixed_nodes(manifest) -> list[str]:
+    """The seeds, and the models built from seeds alone (every ancestor a seed, no source),
+    whose SQL and macros name nothing that depends on when or where the build runs
+    (RUN_DEPENDENT): the nodes whose tables a build makes the same from the same project,
+    whatever the night's data. Their names, in the order of the manifest."""
+    macros = manifest.macros
+    by_short: dict[str, list[str]] = {}
+    for name in macros:
+        by_short.setdefault(name.rsplit(".", 1)[-1].rsplit("__", 1)[-1], []).append(name)
+
+    def calls(name: str) -> list[str]:
+        """What a macro may run: the macros it calls, and every macro adapter.dispatch
+        may call for it (<prefix>__<name>)."""
+        short = name.rsplit(".", 1)[-1]
+        return [*macros[name].depends_on.macros,
+                *(m for m in by_short.get(short, []) if m.rsplit(".", 1)[-1] != short)]
+
+    # the run-dependent macros: those naming a RUN_DEPENDENT word, and those that may run one
+    run_dependent = {name for name, m in macros.items() if _names_run_dependent(m.macro_sql)}
+    grown = True
+    while grown:
+        grown = False
+        for name in macros:
+            if name not in run_dependent and any(
+                    m not in macros or m in run_dependent for m in calls(name)):
+                run_dependent.add(name)
+                grown = True
+
+    def macro_depends_on_run(name: str) -> bool:
+        return name not in macros or name in run_dependent or any(
+            m not in macros or m in run_dependent for m in calls(name))
+
+    fixed: dict[str, bool] = {}
+
+    def is_fixed(unique_id: str) -> bool:
+        if unique_id not in fixed:
+            node = manifest.nodes.get(unique_id)
+            if node is None or node.resource_type not in ("seed", "model"):
+                fixed[unique_id] = False  # a source, a snapshot...
+            elif node.resource_type == "seed":
+                fixed[unique_id] = True
+            else:
+                parents = node.depends_on.nodes
+                fixed[unique_id] = (
+                    bool(parents) and getattr(node.config, "materialized", "") == "table"
+                    and not _names_run_dependent(node.raw_code)
+                    and not any(macro_depends_on_run(m) for m in node.depends_on.macros)
+                    and all(is_fixed(p) for p in parents))
+        return fixed[unique_id]
+
+    return [node.name for uid, node in manifest.nodes.items() if is_fixed(uid)]
+
+
+def kept_fixed_nodes(manifest, work_db: Path) -> list[str]:
+    """The fixed nodes (fixed_nodes) an incremental build leaves out, keeping the tables the
+    last whole build made of them on the same project (build_plan: an incremental build
+    needs the same project basis), with the data tests that read only them: all of them, or
+    none when any of their tables is missing from the work database."""
+    names = fixed_nodes(manifest)
+    wanted = {(n.schema, n.alias) for n in manifest.nodes.values() if n.name in names
+              and n.resource_type in ("seed", "model")}
+    with duckdb.connect(str(work_db), read_only=True) as con:
+        there = set(con.execute("select schema_name, table_name from duckdb_tables()"
+                                ).fetchall())
+    return names if wanted <= there else []
 
 
 RUN_RESULTS = "run_results.json"

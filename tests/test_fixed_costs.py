@@ -13,7 +13,14 @@ import duckdb
 import pytest
 
 import csc.build
-from csc.build import copy_manifest, dbt_invoke, parse_in_background, parsed_manifest
+from csc.build import (
+    copy_manifest,
+    dbt_invoke,
+    fixed_nodes,
+    kept_fixed_nodes,
+    parse_in_background,
+    parsed_manifest,
+)
 from csc.freshness import FRESHNESS_SOURCE, dbt_source_freshness
 from csc.prefect_server import server_configured, start_temporary_server
 from csc.workdb import prepare_work_db
@@ -78,6 +85,48 @@ def test_a_build_compiles_a_copy_never_the_shared_parse(tmp_path):
     node = "model.csc.stg_meta__extracts"
     assert copied.nodes[node].compiled_code
     assert not manifest.nodes[node].compiled_code
+
+
+# The project's seeds, and the models made of seeds alone: what an incremental build keeps.
+FIXED = {"bank_holidays_england_wales", "english_local_authorities", "forename_nicknames",
+         "process_model_measures", "published_appendix2", "published_table1",
+         "int_calendar", "dim_dates", "measure_catalogue"}
+
+
+def test_the_nodes_a_night_keeps_read_only_the_projects_seeds(tmp_path):
+    """fixed_nodes: the seeds and the models built from seeds alone; never a model with a
+    source among its ancestors, nor one whose SQL or macros read the clock or the
+    environment (nor, then, the models built on it)."""
+    manifest = copy_manifest(parsed_manifest(_work_db(tmp_path)))
+    assert set(fixed_nodes(manifest)) == FIXED
+    # a model reading the clock, directly or through a macro, is not kept; nor what
+    # is built on it
+    calendar = manifest.nodes["model.csc.int_calendar"]
+    written = calendar.raw_code
+    calendar.raw_code += "\nwhere '{{ run_started_at }}' is not null"
+    assert set(fixed_nodes(manifest)) == FIXED - {"int_calendar", "dim_dates"}
+    calendar.raw_code = written + "\n-- {{ run_started_at }}: a comment counts for nothing"
+    assert set(fixed_nodes(manifest)) == FIXED
+    macro = manifest.macros["macro.csc.financial_year"]
+    macro.macro_sql = macro.macro_sql.replace("{{ date_expr }}", "current_date", 1)
+    assert set(fixed_nodes(manifest)) == FIXED - {"int_calendar", "dim_dates"}
+
+
+def test_a_night_keeps_the_fixed_nodes_only_when_their_tables_are_there(tmp_path):
+    """kept_fixed_nodes: all the fixed nodes, or none if one of their tables is missing
+    from the work database (a build made before a node was added, say)."""
+    work = _work_db(tmp_path)
+    manifest = parsed_manifest(work)
+    assert kept_fixed_nodes(manifest, work) == []  # nothing built yet
+    with duckdb.connect(str(work)) as con:
+        for node in manifest.nodes.values():
+            if node.name in FIXED:
+                con.execute(f"create schema if not exists {node.schema}")
+                con.execute(f'create table {node.schema}."{node.alias}" (x int)')
+    assert set(kept_fixed_nodes(manifest, work)) == FIXED
+    with duckdb.connect(str(work)) as con:
+        con.execute("drop table marts.dim_dates")
+    assert kept_fixed_nodes(manifest, work) == []
 
 
 def test_the_freshness_check_writes_no_dbt_artifacts(tmp_path, monkeypatch):

@@ -14,13 +14,16 @@ for the comparison.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from datetime import date, timedelta
 
 import duckdb
 import numpy as np
 
-from csc.build import NIGHT_EXCLUDES, run_dbt_build
+from csc.build import NIGHT_EXCLUDES, RUN_RESULTS, run_dbt_build
+from csc.config import dbt_project_dir
 from csc.generate.nights import realistic_night, stress_night
 from tests.test_kept_computations import _marts_differing
 
@@ -92,6 +95,13 @@ def _sentinels_after_the_night(work) -> list[tuple]:
     return left
 
 
+def _nodes_run(on: str) -> set[str]:
+    """The unique ids of the nodes (seeds, models, tests) the last build ran."""
+    path = dbt_project_dir() / os.environ.get("DBT_TARGET_PATH", "target") / RUN_RESULTS
+    return {r["unique_id"] for r in json.loads(path.read_text())["results"]
+            if on in r["unique_id"] or on == ""}
+
+
 def _night_equals_a_full_rebuild(built, tmp_path, label: str) -> None:
     """The marts the night's build made are those a full rebuild of the work database
     makes."""
@@ -130,6 +140,17 @@ def test_a_night_builds_what_changed_and_equals_a_full_rebuild(
         assert 0 < recomputed < children / 5, (night, recomputed, children)
         assert 0 < computed < records / 5, (night, computed, records)
         assert "carried" in summary.build.reason, summary.build.reason
+        # the seeds and the models made of them alone were kept, not built again, with
+        # their own tests; the tests of the night's tables against them ran
+        ran = _nodes_run("")
+        assert "9 seeds and models that read only the project's seeds kept" \
+            in summary.build.reason, summary.build.reason
+        assert not ran & {"seed.csc.process_model_measures", "model.csc.int_calendar",
+                          "model.csc.dim_dates", "model.csc.measure_catalogue"}
+        assert not any(t.startswith("test.csc.not_null_dim_dates") for t in ran)
+        assert any(t.startswith("test.csc.relationships_fct_contacts_contact_date__date_day"
+                                "__ref_dim_dates_") for t in ran)
+        assert "test.csc.assert_measure_catalogue_matches_records" in ran
 
         # measure_records kept the rows of the children carried, moved to the new extract
         # (a table rebuilt would have lost the planted row), and forgot the others; the
