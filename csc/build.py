@@ -37,6 +37,7 @@ from pathlib import Path
 import duckdb
 
 from csc import hooks
+from csc.clock import CLOCK
 from csc.config import dbt_profiles_dir, dbt_project_dir, set_offline_env, stale_after_days
 
 # What dbt reads from the project: a change to any of these files rebuilds.
@@ -396,23 +397,24 @@ def run_dbt_build(work_db: Path, extra_args: list[str] | None = None,
                        reason=reason)
 
 
-# Words in a model's SQL (or a macro it calls) that make its result depend on when or
-# where it runs, not only on the project's files: such a model is never kept.
-RUN_DEPENDENT = ("current_date", "current_timestamp", "now(", "today(", "run_started_at",
-                 "invocation_id", "env_var", "modules.datetime", "random(")
+# Besides the clock (csc.clock.CLOCK), words in a model's SQL (or a macro it calls) that make
+# its result depend on the run or where it runs, not only on the project's files: such a
+# model is never kept.
+RUN_DEPENDENT = ("run_started_at", "invocation_id", "env_var", "modules.datetime", "random(")
 
 
 def _names_run_dependent(code: str) -> bool:
-    """Whether code (SQL with Jinja) names something in RUN_DEPENDENT outside its Jinja
-    and line comments (dbt's own date_spine names current_date in a comment)."""
+    """Whether code (SQL with Jinja) reads the clock (CLOCK) or names something in
+    RUN_DEPENDENT, outside its Jinja and line comments (dbt's own date_spine names
+    current_date in a comment)."""
     code = re.sub(r"--[^\n]*", "", re.sub(r"\{#.*?#\}", "", code, flags=re.S)).lower()
-    return any(word in code for word in RUN_DEPENDENT)
+    return bool(CLOCK.search(code)) or any(word in code for word in RUN_DEPENDENT)
 
 
 def fixed_nodes(manifest) -> list[str]:
     """The seeds, and the models built from seeds alone (every ancestor a seed, no source),
     whose SQL and macros name nothing that depends on when or where the build runs
-    (RUN_DEPENDENT): the nodes whose tables a build makes the same from the same project,
+    (_names_run_dependent): the nodes whose tables a build makes the same from the same project,
     whatever the night's data. Their names, in the order of the manifest."""
     macros = manifest.macros
     by_short: dict[str, list[str]] = {}
@@ -426,7 +428,7 @@ def fixed_nodes(manifest) -> list[str]:
         return [*macros[name].depends_on.macros,
                 *(m for m in by_short.get(short, []) if m.rsplit(".", 1)[-1] != short)]
 
-    # the run-dependent macros: those naming a RUN_DEPENDENT word, and those that may run one
+    # the run-dependent macros: those naming the clock or the run, and those that may run one
     run_dependent = {name for name, m in macros.items() if _names_run_dependent(m.macro_sql)}
     grown = True
     while grown:
@@ -436,10 +438,6 @@ def fixed_nodes(manifest) -> list[str]:
                     m not in macros or m in run_dependent for m in calls(name)):
                 run_dependent.add(name)
                 grown = True
-
-    def macro_depends_on_run(name: str) -> bool:
-        return name not in macros or name in run_dependent or any(
-            m not in macros or m in run_dependent for m in calls(name))
 
     fixed: dict[str, bool] = {}
 
@@ -455,7 +453,8 @@ def fixed_nodes(manifest) -> list[str]:
                 fixed[unique_id] = (
                     bool(parents) and getattr(node.config, "materialized", "") == "table"
                     and not _names_run_dependent(node.raw_code)
-                    and not any(macro_depends_on_run(m) for m in node.depends_on.macros)
+                    and not any(m not in macros or m in run_dependent
+                                for m in node.depends_on.macros)
                     and all(is_fixed(p) for p in parents))
         return fixed[unique_id]
 

@@ -39,9 +39,9 @@ from typing import Any
 
 import duckdb
 
+from csc.clock import CLOCK
+
 RECORD_NAME = "last_passed.json"
-CLOCK = re.compile(r"\b(current_date|current_timestamp|now\s*\(|today\s*\(|get_current)",
-                   re.IGNORECASE)
 SCHEMAS = ("raw", "meta", "marts", "staging", "intermediate", "reference", "linkage", "main")
 NAMED_TABLE = re.compile(r"\b(" + "|".join(SCHEMAS) + r')\."?([A-Za-z_][A-Za-z0-9_]*)"?')
 
